@@ -1,0 +1,180 @@
+/**
+ * Kubernetes `Status` errors. This is the only module that picks an HTTP status code or a `reason`:
+ * everything else throws one of these (or returns it as a typed result) and the API front serializes it.
+ * Messages follow apiserver's wording, because kubectl users grep for them.
+ */
+
+export interface StatusCause {
+  reason?: string;
+  message: string;
+  field?: string;
+}
+
+export interface StatusDetails {
+  name?: string;
+  group?: string;
+  kind?: string;
+  uid?: string;
+  causes?: StatusCause[];
+  retryAfterSeconds?: number;
+}
+
+export interface StatusBody {
+  kind: 'Status';
+  apiVersion: 'v1';
+  metadata: Record<string, never>;
+  status: 'Failure' | 'Success';
+  message: string;
+  reason: string;
+  details?: StatusDetails;
+  code: number;
+}
+
+/** The resource a Status talks about, in the form apiserver prints: `deployments.apps`, `pods`. */
+export interface ResourceRef {
+  group: string;
+  resource: string;
+}
+
+function qualified(ref: ResourceRef): string {
+  return ref.group ? `${ref.resource}.${ref.group}` : ref.resource;
+}
+
+export class StatusError extends Error {
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+    message: string,
+    readonly details?: StatusDetails,
+  ) {
+    super(message);
+    this.name = 'StatusError';
+  }
+
+  toStatus(): StatusBody {
+    const body: StatusBody = {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: this.message,
+      reason: this.reason,
+      code: this.code,
+    };
+    if (this.details) body.details = this.details;
+    return body;
+  }
+}
+
+export function isStatusError(err: unknown): err is StatusError {
+  return err instanceof StatusError;
+}
+
+export function successStatus(ref: ResourceRef, name: string, uid?: string): StatusBody & { status: 'Success' } {
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    message: '',
+    reason: '',
+    details: { name, group: ref.group, kind: ref.resource, ...(uid ? { uid } : {}) },
+    code: 200,
+  } as StatusBody & { status: 'Success' };
+}
+
+export const errors = {
+  notFound(ref: ResourceRef, name: string): StatusError {
+    return new StatusError(404, 'NotFound', `${qualified(ref)} "${name}" not found`, {
+      name,
+      group: ref.group || undefined,
+      kind: ref.resource,
+    });
+  },
+  namespaceNotFound(namespace: string): StatusError {
+    return new StatusError(404, 'NotFound', `namespaces "${namespace}" not found`, {
+      name: namespace,
+      kind: 'namespaces',
+    });
+  },
+  /** A path or resource type the server does not serve. */
+  noRoute(): StatusError {
+    return new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+  },
+  alreadyExists(ref: ResourceRef, name: string): StatusError {
+    return new StatusError(409, 'AlreadyExists', `${qualified(ref)} "${name}" already exists`, {
+      name,
+      group: ref.group || undefined,
+      kind: ref.resource,
+    });
+  },
+  conflict(ref: ResourceRef, name: string, why = 'the object has been modified; please apply your changes to the latest version and try again'): StatusError {
+    return new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(ref)} "${name}": ${why}`, {
+      name,
+      group: ref.group || undefined,
+      kind: ref.resource,
+    });
+  },
+  /** Server-side apply conflicts: one cause per contested field. */
+  applyConflict(ref: ResourceRef, name: string, causes: StatusCause[]): StatusError {
+    const fields = causes.map((c) => `- ${c.message}`).join('\n');
+    return new StatusError(409, 'Conflict', `Apply failed with ${causes.length} conflict${causes.length === 1 ? '' : 's'}: ${fields}`, {
+      name,
+      group: ref.group || undefined,
+      kind: ref.resource,
+      causes,
+    });
+  },
+  /** 422: `<Kind>.<group> "name" is invalid: <field>: <message>`, one cause per field error. */
+  invalid(kind: string, group: string, name: string, causes: StatusCause[]): StatusError {
+    const qualifiedKind = group ? `${kind}.${group}` : kind;
+    const summary = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message));
+    const message =
+      summary.length === 1
+        ? `${qualifiedKind} "${name}" is invalid: ${summary[0]}`
+        : `${qualifiedKind} "${name}" is invalid: [${summary.join(', ')}]`;
+    return new StatusError(422, 'Invalid', message, { name, group: group || undefined, kind, causes });
+  },
+  badRequest(message: string): StatusError {
+    return new StatusError(400, 'BadRequest', message);
+  },
+  unauthorized(): StatusError {
+    return new StatusError(401, 'Unauthorized', 'Unauthorized');
+  },
+  forbidden(user: string, verb: string, ref: ResourceRef, namespace: string | undefined, why = ''): StatusError {
+    const scope = namespace ? ` in the namespace "${namespace}"` : ' at the cluster scope';
+    const what = ref.group ? `resource "${ref.resource}" in API group "${ref.group}"` : `resource "${ref.resource}" in API group ""`;
+    return new StatusError(403, 'Forbidden', `${ref.resource}${ref.group ? '.' + ref.group : ''} is forbidden: User "${user}" cannot ${verb} ${what}${scope}${why ? ': ' + why : ''}`, {
+      group: ref.group || undefined,
+      kind: ref.resource,
+    });
+  },
+  methodNotAllowed(): StatusError {
+    return new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+  },
+  notAcceptable(type: string): StatusError {
+    return new StatusError(406, 'NotAcceptable', `the server was unable to respond with a content type that the client supports (${type})`);
+  },
+  /** 410 for a watch or list older than the retained change log. */
+  expired(message = 'too old resource version'): StatusError {
+    return new StatusError(410, 'Expired', message);
+  },
+  gone(message: string): StatusError {
+    return new StatusError(410, 'Gone', message);
+  },
+  tooLarge(limitBytes: number): StatusError {
+    return new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limitBytes}`);
+  },
+  unsupportedMediaType(type: string): StatusError {
+    return new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got ${type})`);
+  },
+  tooManyRequests(retryAfterSeconds = 1): StatusError {
+    return new StatusError(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds });
+  },
+  internal(message: string): StatusError {
+    return new StatusError(500, 'InternalError', `Internal error occurred: ${message}`);
+  },
+  timeout(message: string): StatusError {
+    return new StatusError(504, 'Timeout', message);
+  },
+};
