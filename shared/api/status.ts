@@ -115,9 +115,22 @@ export const errors = {
       kind: ref.resource,
     });
   },
-  /** Server-side apply conflicts: one cause per contested field. */
+  /** Server-side apply conflicts: one cause per contested field, `{ reason: 'FieldManagerConflict',
+   *  message: 'conflict with "mgr" using apps/v1', field: '.spec.replicas' }`. The message is apiserver's:
+   *  `Apply failed with 1 conflict: conflict with "mgr" using apps/v1: .spec.replicas`, or for several,
+   *  `Apply failed with 2 conflicts: conflicts with "mgr" using apps/v1:\n- .spec.replicas\n- .spec.paused`. */
   applyConflict(ref: ResourceRef, name: string, causes: StatusCause[]): StatusError {
-    const fields = causes.map((c) => `- ${c.message}`).join('\n');
+    let fields: string;
+    if (causes.length === 1) {
+      fields = `${causes[0].message}: ${causes[0].field ?? ''}`;
+    } else {
+      const byManager = new Map<string, string[]>();
+      for (const c of causes) {
+        const who = c.message.replace(/^conflict with /, '');
+        byManager.set(who, [...(byManager.get(who) ?? []), c.field ?? '']);
+      }
+      fields = [...byManager].flatMap(([who, paths]) => [`conflicts with ${who}:`, ...paths.map((p) => `- ${p}`)]).join('\n');
+    }
     return new StatusError(409, 'Conflict', `Apply failed with ${causes.length} conflict${causes.length === 1 ? '' : 's'}: ${fields}`, {
       name,
       group: ref.group || undefined,
@@ -138,6 +151,13 @@ export const errors = {
   badRequest(message: string): StatusError {
     return new StatusError(400, 'BadRequest', message);
   },
+  /** 422 without a kind or name, as apiserver answers a JSON patch that cannot be applied (a failed `test` op, a
+   *  missing path); kubectl prints `The request is invalid: the server rejected our request …`. */
+  patchRejected(detail: string): StatusError {
+    return new StatusError(422, 'Invalid', 'the server rejected our request due to an error in our request', {
+      causes: [{ reason: 'UnexpectedServerResponse', message: detail }],
+    });
+  },
   unauthorized(): StatusError {
     return new StatusError(401, 'Unauthorized', 'Unauthorized');
   },
@@ -145,6 +165,15 @@ export const errors = {
     const scope = namespace ? ` in the namespace "${namespace}"` : ' at the cluster scope';
     const what = ref.group ? `resource "${ref.resource}" in API group "${ref.group}"` : `resource "${ref.resource}" in API group ""`;
     return new StatusError(403, 'Forbidden', `${ref.resource}${ref.group ? '.' + ref.group : ''} is forbidden: User "${user}" cannot ${verb} ${what}${scope}${why ? ': ' + why : ''}`, {
+      group: ref.group || undefined,
+      kind: ref.resource,
+    });
+  },
+  /** 403 from a rule rather than a user's permissions (apiserver's NewForbidden): `pods "x" is forbidden: unable to
+   *  create new content in namespace ns because it is being terminated`. */
+  forbiddenBy(ref: ResourceRef, name: string, why: string): StatusError {
+    return new StatusError(403, 'Forbidden', `${qualified(ref)} "${name}" is forbidden: ${why}`, {
+      name,
       group: ref.group || undefined,
       kind: ref.resource,
     });
