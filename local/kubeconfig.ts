@@ -1,0 +1,62 @@
+/**
+ * The admin credentials and the kubeconfig of a local cluster. The bearer token is random, generated once and kept
+ * in `<data-dir>/admin-token` (0600) so a restart keeps old kubeconfigs valid; the API server is handed only its
+ * sha256 hash.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+
+export const CLUSTER_NAME = 'zeroplane';
+export const USER_NAME = 'admin';
+
+export function kubeconfigPath(dataDir: string): string {
+  return resolve(dataDir, 'kubeconfig');
+}
+
+/** Hex sha256 of a bearer token: the only form the server keeps. */
+export function tokenHash(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** The admin token, created on first use. */
+export async function ensureAdminToken(dataDir: string): Promise<string> {
+  const path = join(dataDir, 'admin-token');
+  if (existsSync(path)) {
+    const token = (await readFile(path, 'utf8')).trim();
+    if (token) return token;
+  }
+  await mkdir(dataDir, { recursive: true });
+  const token = randomBytes(32).toString('base64url');
+  await writeFile(path, token + '\n', { mode: 0o600 });
+  await chmod(path, 0o600);
+  return token;
+}
+
+export interface KubeconfigInput {
+  server: string;
+  caCertPem: string;
+  token: string;
+}
+
+export function renderKubeconfig({ server, caCertPem, token }: KubeconfigInput): string {
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: CLUSTER_NAME, cluster: { server, 'certificate-authority-data': Buffer.from(caCertPem).toString('base64') } }],
+    users: [{ name: USER_NAME, user: { token } }],
+    contexts: [{ name: CLUSTER_NAME, context: { cluster: CLUSTER_NAME, user: USER_NAME, namespace: 'default' } }],
+    'current-context': CLUSTER_NAME,
+    preferences: {},
+  });
+}
+
+/** Writes `<dataDir>/kubeconfig` (0600: it holds the token) and returns its absolute path. */
+export async function writeKubeconfig(dataDir: string, input: KubeconfigInput): Promise<string> {
+  const path = kubeconfigPath(dataDir);
+  await writeFile(path, renderKubeconfig(input), { mode: 0o600 });
+  await chmod(path, 0o600);
+  return path;
+}
