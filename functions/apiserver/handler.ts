@@ -1,0 +1,71 @@
+/**
+ * The API Lambda: wiring only. A function URL (invoke mode RESPONSE_STREAM) event becomes an ApiRequest, the API
+ * core answers it, and the ApiResponse is streamed back (watches stay open until they end). Middy carries the
+ * request log and the last-resort error → Status translation.
+ */
+import middy from '@middy/core';
+import { executionModeStreamifyResponse } from '@middy/core/executionModeStreamifyResponse';
+import { pino, type Logger } from 'pino';
+import { createDynamoStore } from '../store/dynamodb-store.ts';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createApiCore, DEFAULT_SERVICE_CIDR, type ApiCoreDeps } from './core.ts';
+import { apiResponseToResult, eventToApiRequest, FunctionUrlEventSchema, type StreamingResult } from './function-url-event.ts';
+import { errorStatus } from './middleware/error-status.ts';
+import { requestLogging } from './middleware/request-logging.ts';
+import { errors } from '../../shared/api/status.ts';
+
+export interface HandlerOptions {
+  /** Response streaming through Lambda's `awslambda.streamifyResponse` (on in Lambda; off to call it directly). */
+  streaming?: boolean;
+}
+
+/** Ends streamed replies (watches) a little before the invocation's own deadline, so clients see a clean end of
+ *  stream rather than a cut connection. Middy's early-timeout signal only covers the handler call, not the stream. */
+const STREAM_END_MARGIN_MS = 2000;
+
+function requestSignal(context: unknown, signal: AbortSignal | undefined): AbortSignal {
+  const signals = signal ? [signal] : [];
+  const remaining = (context as { getRemainingTimeInMillis?: () => number } | undefined)?.getRemainingTimeInMillis?.();
+  if (typeof remaining === 'number') signals.push(AbortSignal.timeout(Math.max(1000, remaining - STREAM_END_MARGIN_MS)));
+  return signals.length ? AbortSignal.any(signals) : new AbortController().signal;
+}
+
+export function makeHandler(deps: ApiCoreDeps, options: HandlerOptions = { streaming: true }) {
+  const core = createApiCore(deps);
+  const base = async (event: unknown, context: unknown, opts?: { signal?: AbortSignal }): Promise<StreamingResult> => {
+    const parsed = FunctionUrlEventSchema.safeParse(event);
+    if (!parsed.success) throw errors.badRequest('the request is not a function URL event');
+    const res = await core(eventToApiRequest(parsed.data, requestSignal(context, opts?.signal)));
+    return apiResponseToResult(res);
+  };
+  const pluginConfig = options.streaming
+    ? // End watches a little before the Lambda's own timeout, so clients see a clean end of stream.
+      { executionMode: executionModeStreamifyResponse, timeoutEarlyInMillis: 1000 }
+    : {};
+  return middy(base, pluginConfig).use(errorStatus()).use(requestLogging(deps.logger));
+}
+
+/** Production dependencies from the environment. */
+export function realDeps(env: NodeJS.ProcessEnv = process.env, logger: Logger = pino({ level: env.LOG_LEVEL ?? 'info' })): ApiCoreDeps {
+  const tablePrefix = env.TABLE_PREFIX;
+  if (!tablePrefix) throw new Error('TABLE_PREFIX is not set');
+  const store = createDynamoStore({
+    client: new DynamoDBClient({}),
+    tablePrefix,
+    onError: (err) => logger.error({ err }, 'store background error'),
+  });
+  return {
+    store,
+    tokens: (env.TOKEN_HASHES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    serviceCidr: env.SERVICE_CIDR || DEFAULT_SERVICE_CIDR,
+    logger,
+    maxWatchSeconds: env.MAX_WATCH_SECONDS ? Number(env.MAX_WATCH_SECONDS) : 840,
+  };
+}
+
+/**
+ * The Lambda entry point. Lambda recognises a streaming handler by a marker that `awslambda.streamifyResponse`
+ * sets, so the handler must be built at load time, inside Lambda (AWS_LAMBDA_FUNCTION_NAME is the runtime's own
+ * variable; `awslambda` alone is no sign: the AWS SDK defines it too). Elsewhere importing this builds nothing.
+ */
+export const handler = process.env.AWS_LAMBDA_FUNCTION_NAME ? makeHandler(realDeps()) : undefined;
