@@ -25,6 +25,8 @@ export interface StreamingResult {
   statusCode: number;
   headers: Record<string, string>;
   body: string | Readable;
+  /** Set for a buffered (non-streaming) reply whose body is binary, such as the protobuf `/openapi/v2`. */
+  isBase64Encoded?: boolean;
 }
 
 export function parseQuery(raw: string): Record<string, string> {
@@ -47,8 +49,11 @@ export function eventToApiRequest(event: FunctionUrlEvent, signal: AbortSignal):
   };
 }
 
-export function apiResponseToResult(res: ApiResponse): StreamingResult {
+export function apiResponseToResult(res: ApiResponse, streaming = true): StreamingResult {
   const body = res.body;
   if (isStreamBody(body)) return { statusCode: res.status, headers: res.headers, body: Readable.from(body, { objectMode: false }) };
-  return { statusCode: res.status, headers: res.headers, body: typeof body === 'string' ? body : body.toString('utf8') };
+  if (typeof body === 'string') return { statusCode: res.status, headers: res.headers, body };
+  // Binary replies: a response stream carries bytes as they are; a buffered function URL reply must be base64.
+  if (streaming) return { statusCode: res.status, headers: res.headers, body: Readable.from([body]) };
+  return { statusCode: res.status, headers: res.headers, body: body.toString('base64'), isBase64Encoded: true };
 }

@@ -36,7 +36,7 @@ export function makeHandler(deps: ApiCoreDeps, options: HandlerOptions = { strea
     const parsed = FunctionUrlEventSchema.safeParse(event);
     if (!parsed.success) throw errors.badRequest('the request is not a function URL event');
     const res = await core(eventToApiRequest(parsed.data, requestSignal(context, opts?.signal)));
-    return apiResponseToResult(res);
+    return apiResponseToResult(res, options.streaming !== false);
   };
   const pluginConfig = options.streaming
     ? // End watches a little before the Lambda's own timeout, so clients see a clean end of stream.

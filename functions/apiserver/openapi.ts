@@ -7,8 +7,9 @@
  *   leave validation to the server (`fieldValidation=Strict`). `components.schemas` holds a JSON Schema per kind,
  *   generated from its zod schema and named like Kubernetes (`io.k8s.api.apps.v1.Deployment`), so `kubectl explain`
  *   can walk the fields we model.
- * - `/openapi/v2`: 404 on purpose. kubectl then computes client-side-apply patches from the merge keys compiled into
- *   its own types, which is right for every built-in kind.
+ * - `/openapi/v2`: the same schemas as Swagger 2.0 (openapi-v2.ts), protobuf for kubectl, which needs it to validate
+ *   a `kind: List` on the client. It has no paths, so kubectl still computes client-side-apply patches from the
+ *   merge keys compiled into its own types, which is right for every built-in kind.
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -18,6 +19,7 @@ import type { ResourceType, SubresourceSpec } from '../../shared/api/resource-ty
 import { errors } from '../../shared/api/status.ts';
 import { servedGroupVersions } from './discovery.ts';
 import { jsonResponse, type ApiRequest, type ApiResponse } from './http.ts';
+import { acceptsSwaggerProtobuf, encodeSwaggerDocument, OPENAPI_V2_PROTOBUF, swaggerDocument } from './openapi-v2.ts';
 
 type JsonSchema = Record<string, unknown>;
 type Gvk = { group: string; version: string; kind: string };
@@ -403,12 +405,22 @@ interface GvDocument {
   hash: string;
 }
 
+interface SwaggerDocument {
+  json: string;
+  protobuf: Buffer;
+  hash: string;
+}
+
 interface OpenApiSet {
   root: string;
   documents: Map<string, GvDocument>;
+  /** Built on first request: most clients never ask for v2. */
+  v2?: SwaggerDocument;
 }
 
 const cache = new WeakMap<readonly ResourceType[], OpenApiSet>();
+
+const DOCUMENT_VERSION = 'v1.35.0-zeroplane';
 
 /** The OpenAPI v3 document of one group-version. */
 export function groupVersionDocument(group: string, version: string, types: readonly ResourceType[] = resourceTypes): JsonSchema {
@@ -432,7 +444,7 @@ export function groupVersionDocument(group: string, version: string, types: read
   for (const t of inGv) Object.assign(paths, resourcePaths(t, prefix, tag, known));
   return {
     openapi: '3.0.0',
-    info: { title: 'Kubernetes', version: 'v1.35.0-zeroplane' },
+    info: { title: 'Kubernetes', version: DOCUMENT_VERSION },
     paths,
     components: { schemas },
   };
@@ -460,6 +472,36 @@ export function openapiRoot(types: readonly ResourceType[] = resourceTypes): { p
   return JSON.parse(openapiSet(types).root);
 }
 
+/** The Swagger 2.0 document: every component schema of every served group-version, as `definitions`. */
+export function openapiV2Document(types: readonly ResourceType[] = resourceTypes): Record<string, unknown> {
+  const components: Record<string, JsonSchema> = {};
+  for (const { group, version } of servedGroupVersions(types)) {
+    Object.assign(components, (groupVersionDocument(group, version, types).components as { schemas: Record<string, JsonSchema> }).schemas);
+  }
+  return swaggerDocument(components, DOCUMENT_VERSION);
+}
+
+function swaggerSet(types: readonly ResourceType[]): SwaggerDocument {
+  const set = openapiSet(types);
+  if (!set.v2) {
+    const doc = openapiV2Document(types);
+    const json = JSON.stringify(doc);
+    set.v2 = { json, protobuf: Buffer.from(encodeSwaggerDocument(doc)), hash: createHash('sha512').update(json).digest('hex').toUpperCase() };
+  }
+  return set.v2;
+}
+
+/** Protobuf when asked for it (kubectl, client-go), JSON otherwise, like kube-apiserver; Etag for kubectl's HTTP cache. */
+function swaggerResponse(req: ApiRequest, types: readonly ResourceType[]): ApiResponse {
+  const doc = swaggerSet(types);
+  const wantsProtobuf = acceptsSwaggerProtobuf(req.headers.accept);
+  // One Etag for both encodings, as kube-apiserver does; `Vary: Accept` keeps caches apart.
+  const etag = `"${doc.hash}"`;
+  const headers = { 'content-type': wantsProtobuf ? OPENAPI_V2_PROTOBUF : 'application/json', etag, 'cache-control': 'no-cache, private', vary: 'Accept' };
+  if (req.headers['if-none-match'] === etag) return { status: 304, headers, body: '' };
+  return { status: 200, headers, body: wantsProtobuf ? doc.protobuf : doc.json };
+}
+
 const YEAR_MS = 365 * 24 * 3600 * 1000;
 
 function gvDocumentResponse(req: ApiRequest, doc: GvDocument, now: Date): ApiResponse {
@@ -484,7 +526,7 @@ function notFound(): ApiResponse {
 export function openapiResponse(req: ApiRequest, types: readonly ResourceType[] = resourceTypes, now: Date = new Date()): ApiResponse | undefined {
   if (req.method !== 'GET' || !req.path.startsWith('/openapi/')) return undefined;
   const path = req.path.replace(/\/$/, '');
-  if (path === '/openapi/v2') return notFound();
+  if (path === '/openapi/v2') return swaggerResponse(req, types);
   if (path === '/openapi/v3') return { status: 200, headers: { 'content-type': 'application/json' }, body: openapiSet(types).root };
   if (!path.startsWith('/openapi/v3/')) return undefined;
   const doc = openapiSet(types).documents.get(path.slice('/openapi/v3/'.length));

@@ -51,6 +51,19 @@ describe('makeHandler without streaming', () => {
     expect(JSON.parse(res.body as string).data).toEqual({ a: 'b' });
   });
 
+  it('base64-encodes a binary reply, so the protobuf OpenAPI v2 document reaches kubectl intact', async () => {
+    const handler = makeHandler(deps, { streaming: false });
+    const res = await handler(
+      urlEvent('GET', '/openapi/v2', { headers: { accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' } }),
+      lambdaContext as never,
+    );
+    expect(res.statusCode).toBe(200);
+    expect(res.isBase64Encoded).toBe(true);
+    const bytes = Buffer.from(res.body as string, 'base64');
+    // Field 1 of the gnostic Document is the `swagger` string "2.0": tag 0x0a, length 3.
+    expect([...bytes.subarray(0, 5)]).toEqual([0x0a, 3, ...Buffer.from('2.0')]);
+  });
+
   it('answers a Status for an event that is not a function URL event', async () => {
     const handler = makeHandler(deps, { streaming: false });
     const res = await handler({ nope: true } as never, lambdaContext as never);
