@@ -55,6 +55,7 @@ import type {
   WriteResult,
 } from './object-store.ts';
 import { PreviousCache } from './previous-cache.ts';
+import { skipDiscardedSdkLogging } from './sdk-logging.ts';
 
 export interface DynamoStoreOptions {
   client: DynamoDBClient;
@@ -129,6 +130,7 @@ export class DynamoStore implements ObjectStore {
 
   constructor(options: DynamoStoreOptions) {
     this.client = options.client;
+    skipDiscardedSdkLogging(this.client);
     this.tables = tableNames(options.tablePrefix);
     this.now = options.now ?? Date.now;
     this.retention = { ...DEFAULT_RETENTION, ...options.retention };

@@ -4,10 +4,12 @@ import {
   COMPRESS_OVER_BYTES,
   decodeLogItem,
   decodeObjectImage,
+  decodeObjectItem,
   encodeBody,
   encodeLogItem,
   encodeObjectItem,
   objectSortKey,
+  parseObject,
   refOfSortKey,
   selectorView,
 } from '../../../functions/store/item-codec.ts';
@@ -47,6 +49,26 @@ describe('item codec', () => {
 
   it('rejects an item that is not an object item', () => {
     expect(() => decodeObjectImage(marshall({ pk: 'core/pods', sk: 'ns/p' }))).toThrow();
+  });
+
+  it('decodes plain and gzip object items read by the SDK to the same stored object', () => {
+    const json = JSON.stringify(pod);
+    const want = { resource: 'core/pods', sk: 'ns/p', rv: 7, json };
+    expect(decodeObjectItem(encodeObjectItem('core/pods', 'ns/p', 7, encodeBody(json)))).toEqual(want);
+    expect(decodeObjectItem(encodeObjectItem('core/pods', 'ns/p', 7, encodeBody(json, true)))).toEqual(want);
+  });
+
+  it('parses a stored body to an equal object', () => {
+    expect(parseObject(JSON.stringify(pod))).toEqual(pod);
+  });
+
+  it.each([
+    ['no kind', { apiVersion: 'v1', metadata: {} }],
+    ['metadata not an object', { apiVersion: 'v1', kind: 'Pod', metadata: 'x' }],
+    ['metadata an array', { apiVersion: 'v1', kind: 'Pod', metadata: [] }],
+    ['not an object', ['v1']],
+  ])('refuses a stored body with %s', (_label, body) => {
+    expect(() => parseObject(JSON.stringify(body))).toThrow();
   });
 
   it('keeps identity, labels and scalar fields in the selector view', () => {
