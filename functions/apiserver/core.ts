@@ -14,6 +14,7 @@ import { Allocators, parseCidr } from './allocators.ts';
 import { createAuthenticator } from './auth.ts';
 import { decodeBody, decodeObjectBody, patchTypeOf } from './content.ts';
 import { discoveryResponse } from './discovery.ts';
+import { awaitResourceVersion, DEFAULT_RESOURCE_VERSION_WAIT_MS } from './freshness.ts';
 import { parseFieldValidation, warningHeader } from './field-validation.ts';
 import { healthResponse } from './health.ts';
 import { jsonResponse, type ApiCore, type ApiRequest, type ApiResponse } from './http.ts';
@@ -21,12 +22,13 @@ import { openapiResponse } from './openapi.ts';
 import { bindPod, evictPod } from './pod-subresources.ts';
 import { indexResourceTypes, type ResourceTypes } from './resource-types.ts';
 import { Registry, type DeleteOptions, type WriteOptions } from './registry-store.ts';
+import { checkWatchOptions, getReadConsistency, listReadConsistency, type ReadConsistency } from './read-options.ts';
 import { parseRoute, type ResourceRoute } from './router.ts';
 import { getScale, patchScale, SCALABLE, updateScale } from './scale.ts';
 import { compileSelectors, type ObjectPredicate } from './selectors.ts';
 import { includeObjectPolicy, renderTable, TABLE_CONTENT_TYPE, wantsTable } from './table.ts';
 import { versionResponse } from './version.ts';
-import { checkWatchListParams, startWatch, watchTimeoutSeconds } from './watch.ts';
+import { startWatch, watchTimeoutSeconds } from './watch.ts';
 
 export const DEFAULT_SERVICE_CIDR = '10.96.0.0/12';
 
@@ -44,6 +46,9 @@ export interface ApiCoreDeps {
   maxWatchSeconds?: number;
   /** Interval of BOOKMARK events when a watcher allows them. Default 60 s. */
   bookmarkIntervalMs?: number;
+  /** How long a read asking for a resourceVersion the store has not reached waits for it before answering 504
+   *  `Too large resource version` (apiserver's watch cache waits 3 s). Default 3000 ms. */
+  resourceVersionWaitMs?: number;
 }
 
 interface Context {
@@ -123,13 +128,28 @@ function predicateFor(type: ResourceType, route: ResourceRoute, query: Record<st
   return (obj) => obj.metadata.name === name && (!selectors || selectors(obj));
 }
 
+/** Makes sure the store has reached what a read asked for (waiting for a future RV), before reading. */
+async function ensureFresh(ctx: Context, read: ReadConsistency): Promise<void> {
+  if (read.kind !== 'notOlderThan' && read.kind !== 'exact') return;
+  await awaitResourceVersion(ctx.deps.store, read.rv, ctx.deps.resourceVersionWaitMs ?? DEFAULT_RESOURCE_VERSION_WAIT_MS);
+}
+
+/** get and get of the status subresource: the latest object, once the store is at least as new as asked. */
+async function getObject(ctx: Context, req: ApiRequest, type: ResourceType, namespace: string | undefined, name: string): Promise<KubeObject> {
+  await ensureFresh(ctx, getReadConsistency(req.query));
+  return ctx.registry.get(type, namespace, name);
+}
+
 async function list(ctx: Context, req: ApiRequest, route: ResourceRoute, type: ResourceType): Promise<ApiResponse> {
   const predicate = predicateFor(type, route, req.query);
   const limit = intParam(req.query, 'limit');
+  const read = listReadConsistency(req.query, limit);
+  await ensureFresh(ctx, read);
   const page = await ctx.deps.store.list(resourceKey(type), {
     namespace: type.namespaced ? route.namespace : undefined,
     limit: limit && limit > 0 ? limit : undefined,
     continue: req.query.continue || undefined,
+    ...(read.kind === 'exact' ? { resourceVersion: String(read.rv) } : {}),
     filter: predicate,
   });
   if (wantsTable(req.headers.accept)) {
@@ -149,7 +169,7 @@ async function list(ctx: Context, req: ApiRequest, route: ResourceRoute, type: R
 }
 
 async function watch(ctx: Context, req: ApiRequest, route: ResourceRoute, type: ResourceType): Promise<ApiResponse> {
-  checkWatchListParams(req.query);
+  checkWatchOptions(req.query);
   const sendInitialEvents = req.query.sendInitialEvents === undefined ? undefined : req.query.sendInitialEvents === 'true';
   return startWatch(
     { store: ctx.deps.store, now: ctx.now, bookmarkIntervalMs: ctx.deps.bookmarkIntervalMs },
@@ -195,7 +215,7 @@ async function subresource(ctx: Context, req: ApiRequest, route: ResourceRoute, 
   if (sub === 'status' && type.strategy.hasStatusSubresource) {
     switch (route.verb) {
       case 'get':
-        return objectResponse(ctx, req, type, 200, await ctx.registry.get(type, namespace, name));
+        return objectResponse(ctx, req, type, 200, await getObject(ctx, req, type, namespace, name));
       case 'update': {
         const opts = writeOptions(req.query);
         const obj = ctx.registry.decode(type, decodeObjectBody(req.headers['content-type'], req.body), opts);
@@ -250,7 +270,7 @@ async function resourceRequest(ctx: Context, req: ApiRequest, route: ResourceRou
   const { namespace, name = '' } = route;
   switch (route.verb) {
     case 'get':
-      return objectResponse(ctx, req, type, 200, await ctx.registry.get(type, namespace, name));
+      return objectResponse(ctx, req, type, 200, await getObject(ctx, req, type, namespace, name));
     case 'list':
       return list(ctx, req, route, type);
     case 'watch':
@@ -304,8 +324,12 @@ function internalError(deps: ApiCoreDeps, req: ApiRequest, err: unknown): ApiRes
   return jsonResponse(500, errors.internal('an unexpected error occurred; see the server log').toStatus());
 }
 
+/** A failure as a Status reply; one that says when to retry (429, 504) also says it in `Retry-After`, as
+ *  apiserver's responsewriters do (clients honour the header, not the body field). */
 export function statusResponse(err: { code: number; toStatus(): StatusBody }): ApiResponse {
-  return jsonResponse(err.code, err.toStatus());
+  const status = err.toStatus();
+  const retryAfter = status.details?.retryAfterSeconds;
+  return jsonResponse(err.code, status, retryAfter && retryAfter > 0 ? { 'retry-after': String(retryAfter) } : {});
 }
 
 export function createApiCore(deps: ApiCoreDeps): ApiCore {

@@ -22,7 +22,9 @@ export function parseFieldValidation(value: string | undefined): FieldValidation
   throw errors.badRequest(`fieldValidation must be one of "Ignore", "Warn", or "Strict", got "${value}"`);
 }
 
-interface Def {
+/** The parts of a zod v4 schema's internal definition that say which fields it declares (here and in
+ *  known-field-names.ts); zod has no public API for walking a schema. */
+export interface SchemaDef {
   type: string;
   shape?: Record<string, z.ZodType>;
   innerType?: z.ZodType;
@@ -31,11 +33,13 @@ interface Def {
   left?: z.ZodType;
   right?: z.ZodType;
   in?: z.ZodType;
+  out?: z.ZodType;
+  valueType?: z.ZodType;
   getter?: () => z.ZodType;
 }
 
-function defOf(schema: z.ZodType): Def {
-  return (schema as unknown as { _zod: { def: Def } })._zod.def;
+export function defOf(schema: z.ZodType): SchemaDef {
+  return (schema as unknown as { _zod: { def: SchemaDef } })._zod.def;
 }
 
 /** Strips wrappers that do not change which fields are known. */

@@ -11,6 +11,7 @@
 import type { z } from 'zod';
 import type { ResourceType } from '../../shared/api/resource-type.ts';
 import { registry as protobufMessages } from '../../shared/protobuf/kubernetes-protobuf.ts';
+import { defOf } from './field-validation.ts';
 
 /** k8s.io/api field names missing from both the kind schemas and the protobuf messages (core, apps, batch,
  *  networking, policy, storage, rbac, coordination, discovery). Grows as gaps are found; extra names cost nothing. */
@@ -58,24 +59,10 @@ externalID effect timeAdded scaleTargetRef minReplicas metrics behavior scaleUp 
 policies selectPolicy
 `;
 
-interface Def {
-  type: string;
-  shape?: Record<string, z.ZodType>;
-  innerType?: z.ZodType;
-  element?: z.ZodType;
-  options?: z.ZodType[];
-  left?: z.ZodType;
-  right?: z.ZodType;
-  in?: z.ZodType;
-  out?: z.ZodType;
-  valueType?: z.ZodType;
-  getter?: () => z.ZodType;
-}
-
 function collectSchemaNames(schema: z.ZodType, names: Set<string>, seen: Set<unknown>): void {
   if (seen.has(schema)) return;
   seen.add(schema);
-  const def = (schema as unknown as { _zod: { def: Def } })._zod.def;
+  const def = defOf(schema);
   for (const [k, v] of Object.entries(def.shape ?? {})) {
     names.add(k);
     collectSchemaNames(v, names, seen);

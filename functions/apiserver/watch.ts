@@ -111,23 +111,6 @@ function bookmarkObject(type: ResourceType, rv: string, initialEventsEnd = false
   return { kind: type.kind, apiVersion: apiVersionOf(type), metadata };
 }
 
-/**
- * Validates the watch-list parameters the way apiserver does: `sendInitialEvents` needs
- * `resourceVersionMatch=NotOlderThan` (client-go falls back to list+watch on this 422).
- */
-export function checkWatchListParams(query: Record<string, string>): void {
-  if (query.sendInitialEvents === undefined) return;
-  if (query.resourceVersionMatch !== 'NotOlderThan') {
-    throw errors.invalid('ListOptions', 'meta.k8s.io', '', [
-      {
-        field: 'sendInitialEvents',
-        reason: 'FieldValueForbidden',
-        message: `Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan`,
-      },
-    ]);
-  }
-}
-
 /** Starts a watch and returns the streamed response. */
 export async function startWatch(deps: WatchDeps, req: WatchRequest): Promise<ApiResponse> {
   const { store } = deps;

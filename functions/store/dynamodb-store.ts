@@ -24,6 +24,7 @@ import { tableNames, type TableNames } from '../../shared/resources.ts';
 import { ChangeLog } from './change-log.ts';
 import { compactLog, DEFAULT_RETENTION, type RetentionPolicy } from './compaction.ts';
 import { decodeContinue, encodeContinue } from './continue-token.ts';
+import { translateDynamoError } from './dynamo-errors.ts';
 import {
   bodyBytes,
   decodeObjectItem,
@@ -42,7 +43,7 @@ import {
   type Item,
   type StoredObject,
 } from './item-codec.ts';
-import { LogReader } from './log-reader.ts';
+import { LogCompactedError, LogReader } from './log-reader.ts';
 import { snapshotAt, TrimmedPreviousError, type SnapshotItem } from './list-snapshot.ts';
 import type {
   ListOptions,
@@ -112,6 +113,24 @@ function readCancellation(err: unknown): Cancellation | undefined {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** The 410s of a list whose snapshot the log no longer reaches, worded as apiserver's etcd3 store words them. */
+const EXPIRED_CONTINUE = 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.';
+const EXPIRED_LIST = 'The resourceVersion for the provided list is too old.';
+
+/** Every public method's failures pass through here: DynamoDB throttling leaves the store as a 429. */
+function guarded<T>(work: Promise<T>): Promise<T> {
+  return work.catch((err: unknown) => {
+    throw translateDynamoError(err);
+  });
+}
+
+/** An exact list RV: a positive decimal integer. */
+function parseExactRv(rv: string): number {
+  const n = /^\d+$/.test(rv) ? Number(rv) : NaN;
+  if (!Number.isSafeInteger(n) || n <= 0) throw errors.badRequest(`invalid resource version: ${rv}`);
+  return n;
+}
+
 export class DynamoStore implements ObjectStore {
   readonly tables: TableNames;
   readonly log: ChangeLog;
@@ -174,21 +193,20 @@ export class DynamoStore implements ObjectStore {
     return stored;
   }
 
-  async get(ref: ObjectRef): Promise<KubeObject | undefined> {
-    const stored = await this.readItem(ref);
-    return stored ? parseObject(stored.json) : undefined;
+  get(ref: ObjectRef): Promise<KubeObject | undefined> {
+    return guarded(this.readItem(ref).then((stored) => (stored ? parseObject(stored.json) : undefined)));
   }
 
   create(ref: ObjectRef, object: KubeObject): Promise<WriteResult> {
-    return this.write('create', ref, object, undefined);
+    return guarded(this.write('create', ref, object, undefined));
   }
 
   update(ref: ObjectRef, object: KubeObject, expectedRv: string): Promise<WriteResult> {
-    return this.write('update', ref, object, expectedRv);
+    return guarded(this.write('update', ref, object, expectedRv));
   }
 
   delete(ref: ObjectRef, expectedRv: string): Promise<WriteResult> {
-    return this.write('delete', ref, undefined, expectedRv);
+    return guarded(this.write('delete', ref, undefined, expectedRv));
   }
 
   private async write(kind: WriteKind, ref: ObjectRef, object: KubeObject | undefined, expectedRv: string | undefined): Promise<WriteResult> {
@@ -339,12 +357,26 @@ export class DynamoStore implements ObjectStore {
     return { items, json };
   }
 
-  async list(resource: ResourceKey, options: ListOptions = {}): Promise<ListResult> {
+  list(resource: ResourceKey, options: ListOptions = {}): Promise<ListResult> {
+    return guarded(this.listSnapshot(resource, options));
+  }
+
+  private async listSnapshot(resource: ResourceKey, options: ListOptions): Promise<ListResult> {
+    if (options.continue && options.resourceVersion !== undefined) {
+      throw errors.badRequest('specifying resource version is not allowed when using continue');
+    }
     const token = options.continue ? decodeContinue(options.continue) : undefined;
+    const exact = options.resourceVersion !== undefined ? parseExactRv(options.resourceVersion) : undefined;
     const prefix = options.namespace ? `${options.namespace}/` : undefined;
     const limit = options.limit && options.limit > 0 ? options.limit : undefined;
 
-    const { counter: c0 } = await this.log.readWatermarks();
+    const { counter: c0, compacted } = await this.log.readWatermarks();
+    if (exact !== undefined) {
+      // The apiserver waits for a future RV before asking; one still ahead of the counter was never handed out.
+      if (exact > c0) throw errors.tooLargeResourceVersion(exact, c0);
+      // Undoing the changes after `exact` needs every one of them: the log must reach back to it.
+      if (exact < compacted) throw errors.expired(EXPIRED_LIST);
+    }
     await this.reader.settle(c0);
 
     const read = new Map<string, SnapshotItem>();
@@ -382,15 +414,16 @@ export class DynamoStore implements ObjectStore {
       exhausted = start === undefined;
     }
 
-    const snapshotRv = token ? token.rv : Math.max(c0, maxItemRv);
+    // A continue page and an exact list are both served at an older RV by undoing the later logged changes.
+    const snapshotRv = token ? token.rv : (exact ?? Math.max(c0, maxItemRv));
     const high = Math.max(c0, maxItemRv, snapshotRv);
     await this.reader.settle(high);
-    const entries = await this.reader.entriesBetween(Math.min(c0, snapshotRv), high, resource);
     let state: [string, SnapshotItem][];
     try {
+      const entries = await this.reader.entriesBetween(Math.min(c0, snapshotRv), high, resource);
       state = snapshotAt(read, entries, snapshotRv, { prefix, after: token?.after, through: exhausted ? undefined : lastRead });
     } catch (err) {
-      if (err instanceof TrimmedPreviousError) throw errors.expired('The provided continue parameter is too old to display a consistent list result.');
+      if (err instanceof TrimmedPreviousError || err instanceof LogCompactedError) throw errors.expired(token ? EXPIRED_CONTINUE : EXPIRED_LIST);
       throw err;
     }
 
@@ -416,7 +449,11 @@ export class DynamoStore implements ObjectStore {
     };
   }
 
-  async watch(options: WatchOptions): Promise<WatchStart> {
+  watch(options: WatchOptions): Promise<WatchStart> {
+    return guarded(this.startWatch(options));
+  }
+
+  private async startWatch(options: WatchOptions): Promise<WatchStart> {
     const from = Number(options.fromResourceVersion);
     if (!Number.isSafeInteger(from) || from < 0) throw errors.badRequest(`invalid resource version: ${options.fromResourceVersion}`);
     const { compacted } = await this.log.readWatermarks();
@@ -427,10 +464,14 @@ export class DynamoStore implements ObjectStore {
     };
   }
 
-  async currentResourceVersion(): Promise<string> {
-    const { counter } = await this.log.readWatermarks();
-    await this.reader.settle(counter);
-    return String(counter);
+  currentResourceVersion(): Promise<string> {
+    return guarded(
+      (async () => {
+        const { counter } = await this.log.readWatermarks();
+        await this.reader.settle(counter);
+        return String(counter);
+      })(),
+    );
   }
 
   /** Deletes log entries past retention (see compaction.ts). Callers may run it on a timer; writes also trigger it. */

@@ -10,6 +10,7 @@
  */
 import { errors } from '../../shared/api/status.ts';
 import type { ChangeLog } from './change-log.ts';
+import { translateDynamoError } from './dynamo-errors.ts';
 import { parseObject, withResourceVersion, type LogEntry } from './item-codec.ts';
 import type { ChangeEvent, ResourceKey } from './object-store.ts';
 
@@ -28,6 +29,17 @@ export interface LogReaderOptions {
   persistSettledEvery: number;
   now: () => number;
   onError?: (err: unknown) => void;
+}
+
+/** Part of a requested log range was compacted away. */
+export class LogCompactedError extends Error {
+  constructor(
+    readonly low: number,
+    readonly compacted: number,
+  ) {
+    super(`log entries after ${low} were compacted (through ${compacted})`);
+    this.name = 'LogCompactedError';
+  }
 }
 
 interface Buffered {
@@ -235,7 +247,8 @@ export class LogReader {
 
   /**
    * The entries for `resource` with low < rv <= high (high must be settled), ascending. Served from the buffer
-   * when it reaches back far enough; else read, and refused with 410 if compaction removed part of the range.
+   * when it reaches back far enough; else read, and refused with LogCompactedError if compaction removed part of
+   * the range (the caller words the 410: a continue token and an exact-RV list say it differently).
    */
   async entriesBetween(low: number, high: number, resource: ResourceKey): Promise<LogEntry[]> {
     if (high <= low) return [];
@@ -257,11 +270,7 @@ export class LogReader {
     // Compaction raises its watermark before deleting, so a watermark still at or below `low` proves the range
     // was complete while we read it.
     const marks = await this.log.readWatermarks();
-    if (marks.compacted > low) {
-      throw errors.expired(
-        'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
-      );
-    }
+    if (marks.compacted > low) throw new LogCompactedError(low, marks.compacted);
     return out;
   }
 
@@ -365,7 +374,7 @@ export class LogReader {
         failures++;
         if (failures >= 5) {
           for (const sub of this.subscribers) {
-            sub.error = err;
+            sub.error = translateDynamoError(err);
             sub.wake?.();
           }
           return;

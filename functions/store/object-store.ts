@@ -10,6 +10,8 @@
  * - `list` returns a consistent snapshot at its `resourceVersion`: a `watch` from that RV sees every later change
  *   exactly once, in RV order, with nothing before it.
  * - `watch` from an RV older than the retained log fails with `Expired` (HTTP 410).
+ * - DynamoDB throttling and transaction conflicts that outlast the adapter's own retries surface as
+ *   `errors.tooManyRequests` (HTTP 429 with Retry-After), never as raw SDK errors.
  * Expected outcomes are typed results, not exceptions (kine's style); infrastructure failures throw.
  */
 import type { KubeObject } from '../../shared/api/object.ts';
@@ -37,6 +39,15 @@ export interface ListOptions {
   limit?: number;
   /** Opaque token from a previous page's `continue`. */
   continue?: string;
+  /**
+   * Serve the exact snapshot at this RV (Kubernetes' `resourceVersionMatch=Exact`) instead of the latest: the
+   * current state with the logged changes after it undone, as later pages of a paged list are served. The
+   * result's `resourceVersion` is this RV, and its `continue` pages stay at it. Not with `continue` (400).
+   * Fails with 410 Expired when the change log no longer reaches back to it (compacted), and with 504
+   * (`errors.tooLargeResourceVersion`) when it is above every RV handed out so far: callers wanting to wait
+   * for a future RV wait on `currentResourceVersion()` first.
+   */
+  resourceVersion?: string;
   /** Optional in-store filter applied before paging, so a page of `limit` holds matches only. */
   filter?: (obj: KubeObject) => boolean;
 }

@@ -206,4 +206,12 @@ export const errors = {
   timeout(message: string): StatusError {
     return new StatusError(504, 'Timeout', message);
   },
+  /** apiserver's NewTooLargeResourceVersionError: a read asked for data at least as new as `requested`, and the
+   *  store did not reach it within the wait. client-go's reflector recognises it by the cause and relists. */
+  tooLargeResourceVersion(requested: number | string, current: number | string, retryAfterSeconds = 1): StatusError {
+    return new StatusError(504, 'Timeout', `Timeout: Too large resource version: ${requested}, current: ${current}`, {
+      causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+      retryAfterSeconds,
+    });
+  },
 };

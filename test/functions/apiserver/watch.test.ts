@@ -68,7 +68,11 @@ describe('watch', () => {
   it('rejects sendInitialEvents without resourceVersionMatch=NotOlderThan with 422', async () => {
     const res = await api.call('GET', `${CM}?watch=true&sendInitialEvents=true`);
     expect(res.status).toBe(422);
-    expect(res.json.details.causes[0].field).toBe('sendInitialEvents');
+    // apiserver files this one under resourceVersionMatch (validateWatchOptions).
+    expect(res.json.details.causes[0]).toMatchObject({
+      field: 'resourceVersionMatch',
+      message: 'Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan',
+    });
   });
 
   it('sends periodic bookmarks when allowed', async () => {
