@@ -4,7 +4,7 @@
  * recoverable from the runtime's labels (known-state.ts), the rest (image pull results, probe results, start
  * errors) is per-process memory, as it is in the kubelet.
  */
-import type { RuntimeContainerState } from '../runtime/container-runtime.ts';
+import type { RuntimeContainer, RuntimeContainerState } from '../runtime/container-runtime.ts';
 import type { BackoffEntry } from './backoff.ts';
 
 /** What the pod should become. Only moves forward: Running → Stopped (terminal phase) → Removed (deleted). */
@@ -29,23 +29,16 @@ export interface KnownSandbox {
   createdAt: number;
 }
 
-/** One instance (attempt) of a pod's container as the runtime reports it. */
-export interface KnownContainer {
-  id: string;
+/**
+ * One instance (attempt) of a pod's container as the runtime reports it: the runtime's own facts (id, image,
+ * state, times, exit code, OOM kill, start error), with its labels read into the fields below.
+ */
+export interface KnownContainer extends Omit<RuntimeContainer, 'name' | 'labels'> {
+  /** The pod spec's container name (not the engine's container name). */
   name: string;
   role: ContainerRole;
   /** 0 for the first instance; the restartCount of the pod status. */
   attempt: number;
-  image: string;
-  imageID: string;
-  state: RuntimeContainerState;
-  createdAt: number;
-  startedAt?: number;
-  finishedAt?: number;
-  exitCode?: number;
-  oomKilled?: boolean;
-  /** The engine's error when start failed. */
-  error?: string;
   /** The crash backoff entry this instance was started under (kept in its labels to survive agent restarts). */
   backoff?: BackoffEntry;
 }

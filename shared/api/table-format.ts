@@ -82,3 +82,14 @@ export function column(name: string, description: string, opts: { type?: TableCo
 export const containersColumn = column('Containers', 'Names of each container in the template.', { wide: true });
 export const imagesColumn = column('Images', 'Images referenced by each container in the template.', { wide: true });
 export const selectorColumn = column('Selector', 'A label query over pods that should match the replica count.', { wide: true });
+
+/** The wide columns kubectl prints after AGE for a workload with a pod template: CONTAINERS, IMAGES, SELECTOR. */
+export const podTemplateColumns: TableColumn[] = [containersColumn, imagesColumn, selectorColumn];
+
+/** The cells of `podTemplateColumns`: the template's container names and images, then the workload's selector. */
+export function podTemplateCells(
+  template: { spec?: { containers?: { name?: string; image?: string }[] } } | undefined,
+  selector: LabelSelectorObject | null | undefined,
+): [string, string, string] {
+  return [...containerCells(template?.spec?.containers), selectorCell(selector)];
+}

@@ -86,6 +86,14 @@ export function maxLenError(length: number): string {
 }
 export const EMPTY_ERROR = 'must be non-empty';
 
+/** The two checks of most `is*` formats, in apimachinery's order: at most `maxLength` characters, then the regex. */
+function lengthAndFormatErrors(value: string, maxLength: number, re: RegExp, msg: string, fmt: string, ...examples: string[]): string[] {
+  const errs: string[] = [];
+  if (value.length > maxLength) errs.push(maxLenError(maxLength));
+  if (!re.test(value)) errs.push(regexError(msg, fmt, ...examples));
+  return errs;
+}
+
 const dns1123LabelFmt = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const dns1123SubdomainFmt = `${dns1123LabelFmt}(\\.${dns1123LabelFmt})*`;
 const dns1035LabelFmt = '[a-z]([-a-z0-9]*[a-z0-9])?';
@@ -94,50 +102,38 @@ const dns1123SubdomainRe = new RegExp(`^${dns1123SubdomainFmt}$`);
 const dns1035LabelRe = new RegExp(`^${dns1035LabelFmt}$`);
 
 export function isDNS1123Label(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > 63) errs.push(maxLenError(63));
-  if (!dns1123LabelRe.test(value)) {
-    errs.push(
-      regexError(
-        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
-        dns1123LabelFmt,
-        'my-name',
-        '123-abc',
-      ),
-    );
-  }
-  return errs;
+  return lengthAndFormatErrors(
+    value,
+    63,
+    dns1123LabelRe,
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
+    dns1123LabelFmt,
+    'my-name',
+    '123-abc',
+  );
 }
 
 export function isDNS1123Subdomain(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > 253) errs.push(maxLenError(253));
-  if (!dns1123SubdomainRe.test(value)) {
-    errs.push(
-      regexError(
-        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
-        dns1123SubdomainFmt,
-        'example.com',
-      ),
-    );
-  }
-  return errs;
+  return lengthAndFormatErrors(
+    value,
+    253,
+    dns1123SubdomainRe,
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+    dns1123SubdomainFmt,
+    'example.com',
+  );
 }
 
 export function isDNS1035Label(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > 63) errs.push(maxLenError(63));
-  if (!dns1035LabelRe.test(value)) {
-    errs.push(
-      regexError(
-        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
-        dns1035LabelFmt,
-        'my-name',
-        'abc-123',
-      ),
-    );
-  }
-  return errs;
+  return lengthAndFormatErrors(
+    value,
+    63,
+    dns1035LabelRe,
+    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
+    dns1035LabelFmt,
+    'my-name',
+    'abc-123',
+  );
 }
 
 /** RBAC and a few other kinds only require the name to be usable as one URL path segment. */
@@ -195,20 +191,16 @@ const labelValueFmt = `(${qualifiedNameFmt})?`;
 const labelValueRe = new RegExp(`^${labelValueFmt}$`);
 
 export function isValidLabelValue(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > 63) errs.push(maxLenError(63));
-  if (!labelValueRe.test(value)) {
-    errs.push(
-      regexError(
-        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
-        labelValueFmt,
-        'MyValue',
-        'my_value',
-        '12345',
-      ),
-    );
-  }
-  return errs;
+  return lengthAndFormatErrors(
+    value,
+    63,
+    labelValueRe,
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+    labelValueFmt,
+    'MyValue',
+    'my_value',
+    '12345',
+  );
 }
 
 export function validateLabels(labels: Record<string, string> | undefined, field: string): FieldError[] {
@@ -254,12 +246,9 @@ export function isValidPortName(name: string): string[] {
 }
 
 const configKeyFmt = '[-._a-zA-Z0-9]+';
+const configKeyRe = new RegExp(`^${configKeyFmt}$`);
 export function isConfigMapKey(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > 253) errs.push(maxLenError(253));
-  if (!new RegExp(`^${configKeyFmt}$`).test(value)) {
-    errs.push(regexError("a valid config key must consist of alphanumeric characters, '-', '_' or '.'", configKeyFmt, 'key.name', 'KEY_NAME', 'key-name'));
-  }
+  const errs = lengthAndFormatErrors(value, 253, configKeyRe, "a valid config key must consist of alphanumeric characters, '-', '_' or '.'", configKeyFmt, 'key.name', 'KEY_NAME', 'key-name');
   if (value === '.') errs.push("must not be '.'");
   else if (value === '..') errs.push("must not be '..'");
   else if (value.startsWith('..')) errs.push("must not start with '..'");

@@ -1,7 +1,7 @@
 /** batch/v1 CronJob: Allow/suspend false/3/1 by default; schedule must be a valid cron expression. */
 import { z } from 'zod';
 import type { FieldError } from '../resource-type.ts';
-import { age, ageColumn, column, containerCells, containersColumn, imagesColumn, nameColumn, selectorCell, selectorColumn } from '../table-format.ts';
+import { age, ageColumn, column, nameColumn, podTemplateCells, podTemplateColumns } from '../table-format.ts';
 import { fieldErrors, nameValidators, validateLabels, validateNonnegative } from '../validation.ts';
 import { defineKind, objectShape, statusSubresource, type Json } from './meta.ts';
 import { ObjectMetaSchema } from '../object.ts';
@@ -127,9 +127,7 @@ export const cronjobs = defineKind({
       column('Active', 'A list of pointers to currently running jobs.', { type: 'integer' }),
       column('Last Schedule', 'Information when was the last time the job was successfully scheduled.'),
       ageColumn,
-      containersColumn,
-      imagesColumn,
-      selectorColumn,
+      ...podTemplateColumns,
     ],
     cells: (obj, now) => {
       const cj = obj as CronJob;
@@ -142,8 +140,7 @@ export const cronjobs = defineKind({
         (cj.status?.active ?? []).length,
         cj.status?.lastScheduleTime ? age(cj.status.lastScheduleTime, now) : '<none>',
         age(cj.metadata.creationTimestamp, now),
-        ...containerCells(cj.spec?.jobTemplate?.spec?.template?.spec?.containers),
-        selectorCell(cj.spec?.jobTemplate?.spec?.selector),
+        ...podTemplateCells(cj.spec?.jobTemplate?.spec?.template, cj.spec?.jobTemplate?.spec?.selector),
       ];
     },
   },

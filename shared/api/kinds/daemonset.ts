@@ -1,11 +1,11 @@
 /** apps/v1 DaemonSet: RollingUpdate maxUnavailable 1 / maxSurge 0 by default. */
 import { z } from 'zod';
 import type { FieldError } from '../resource-type.ts';
-import { age, ageColumn, column, containerCells, containersColumn, formatLabels, imagesColumn, nameColumn, selectorCell, selectorColumn } from '../table-format.ts';
+import { age, ageColumn, column, formatLabels, nameColumn, podTemplateCells, podTemplateColumns } from '../table-format.ts';
 import { fieldErrors, nameValidators, validateImmutable, validateIntOrPercent } from '../validation.ts';
 import { ConditionSchema, defineKind, IntOrStringSchema, LabelSelectorSchema, objectShape, statusSubresource, type Json } from './meta.ts';
 import { applyPodTemplateDefaults, PodTemplateSpecSchema } from './pod-spec.ts';
-import { validateReplicaCounts, validateSelectorAndTemplate } from './workload.ts';
+import { applyRollingUpdateDefaults, validateReplicaCounts, validateSelectorAndTemplate } from './workload.ts';
 
 export const DaemonSetSchema = z.looseObject({
   ...objectShape('apps/v1', 'DaemonSet'),
@@ -73,13 +73,7 @@ export const daemonsets = defineKind({
     name: nameValidators.dnsSubdomain,
     applyDefaults(obj) {
       const spec = (obj.spec ??= {});
-      spec.updateStrategy ??= {};
-      spec.updateStrategy.type ||= 'RollingUpdate';
-      if (spec.updateStrategy.type === 'RollingUpdate') {
-        spec.updateStrategy.rollingUpdate ??= {};
-        spec.updateStrategy.rollingUpdate.maxUnavailable ??= 1;
-        spec.updateStrategy.rollingUpdate.maxSurge ??= 0;
-      }
+      applyRollingUpdateDefaults(spec, 'updateStrategy', { maxUnavailable: 1, maxSurge: 0 });
       spec.revisionHistoryLimit ??= 10;
       applyPodTemplateDefaults(spec.template);
     },
@@ -95,9 +89,7 @@ export const daemonsets = defineKind({
       column('Available', 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available.', { type: 'integer' }),
       column('Node Selector', 'NodeSelector is a selector which must be true for the pod to fit on a node.'),
       ageColumn,
-      containersColumn,
-      imagesColumn,
-      selectorColumn,
+      ...podTemplateColumns,
     ],
     cells: (obj, now) => {
       const ds = obj as DaemonSet;
@@ -111,8 +103,7 @@ export const daemonsets = defineKind({
         st.numberAvailable ?? 0,
         formatLabels(ds.spec?.template?.spec?.nodeSelector),
         age(ds.metadata.creationTimestamp, now),
-        ...containerCells(ds.spec?.template?.spec?.containers),
-        selectorCell(ds.spec?.selector),
+        ...podTemplateCells(ds.spec?.template, ds.spec?.selector),
       ];
     },
   },

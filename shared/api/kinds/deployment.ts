@@ -1,11 +1,11 @@
 /** apps/v1 Deployment: RollingUpdate 25%/25% by default, selector immutable, READY `ready/desired`. */
 import { z } from 'zod';
 import type { FieldError } from '../resource-type.ts';
-import { age, ageColumn, column, containerCells, containersColumn, imagesColumn, nameColumn, selectorCell, selectorColumn } from '../table-format.ts';
+import { age, ageColumn, column, nameColumn, podTemplateCells, podTemplateColumns } from '../table-format.ts';
 import { fieldErrors, nameValidators, validateImmutable, validateIntOrPercent, validateNonnegative } from '../validation.ts';
 import { ConditionSchema, defineKind, IntOrStringSchema, LabelSelectorSchema, objectShape, scaleSubresource, statusSubresource, type Json } from './meta.ts';
 import { applyPodTemplateDefaults, PodTemplateSpecSchema } from './pod-spec.ts';
-import { validateReplicaCounts, validateSelectorAndTemplate } from './workload.ts';
+import { applyRollingUpdateDefaults, validateReplicaCounts, validateSelectorAndTemplate } from './workload.ts';
 
 export const DeploymentSchema = z.looseObject({
   ...objectShape('apps/v1', 'Deployment'),
@@ -90,13 +90,7 @@ export const deployments = defineKind({
     applyDefaults(obj) {
       const spec = (obj.spec ??= {});
       spec.replicas ??= 1;
-      spec.strategy ??= {};
-      spec.strategy.type ||= 'RollingUpdate';
-      if (spec.strategy.type === 'RollingUpdate') {
-        spec.strategy.rollingUpdate ??= {};
-        spec.strategy.rollingUpdate.maxUnavailable ??= '25%';
-        spec.strategy.rollingUpdate.maxSurge ??= '25%';
-      }
+      applyRollingUpdateDefaults(spec, 'strategy', { maxUnavailable: '25%', maxSurge: '25%' });
       spec.revisionHistoryLimit ??= 10;
       spec.progressDeadlineSeconds ??= 600;
       applyPodTemplateDefaults(spec.template);
@@ -110,9 +104,7 @@ export const deployments = defineKind({
       column('Up-to-date', 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.'),
       column('Available', 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.'),
       ageColumn,
-      containersColumn,
-      imagesColumn,
-      selectorColumn,
+      ...podTemplateColumns,
     ],
     cells: (obj, now) => {
       const d = obj as Deployment;
@@ -123,8 +115,7 @@ export const deployments = defineKind({
         st.updatedReplicas ?? 0,
         st.availableReplicas ?? 0,
         age(d.metadata.creationTimestamp, now),
-        ...containerCells(d.spec?.template?.spec?.containers),
-        selectorCell(d.spec?.selector),
+        ...podTemplateCells(d.spec?.template, d.spec?.selector),
       ];
     },
   },

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { FieldError } from '../resource-type.ts';
-import { age, ageColumn, column, containerCells, containersColumn, humanDuration, imagesColumn, nameColumn, selectorCell, selectorColumn } from '../table-format.ts';
+import { age, ageColumn, column, humanDuration, nameColumn, podTemplateCells, podTemplateColumns } from '../table-format.ts';
 import { fieldErrors, nameValidators, validateImmutable, validateNonnegative } from '../validation.ts';
 import { ConditionSchema, defineKind, LabelSelectorSchema, objectShape, statusSubresource, type Json } from './meta.ts';
 import { applyPodTemplateDefaults, PodTemplateSpecSchema } from './pod-spec.ts';
@@ -165,9 +165,7 @@ export const jobs = defineKind({
       column('Completions', 'The number of pods which reached phase Succeeded.'),
       column('Duration', 'Time required to complete the job.'),
       ageColumn,
-      containersColumn,
-      imagesColumn,
-      selectorColumn,
+      ...podTemplateColumns,
     ],
     cells: (obj, now) => {
       const job = obj as Job;
@@ -177,8 +175,7 @@ export const jobs = defineKind({
         jobCompletionsCell(job),
         durationCell(job, now),
         age(job.metadata.creationTimestamp, now),
-        ...containerCells(job.spec?.template?.spec?.containers),
-        selectorCell(job.spec?.selector),
+        ...podTemplateCells(job.spec?.template, job.spec?.selector),
       ];
     },
   },

@@ -2,8 +2,8 @@
 import { z } from 'zod';
 import type { FieldError, TableSpec } from '../resource-type.ts';
 import { age, ageColumn, column, nameColumn } from '../table-format.ts';
-import { canonicalJson, fieldErrors } from '../validation.ts';
-import { LabelSelectorSchema, type Json } from './meta.ts';
+import { canonicalJson, fieldErrors, nameValidators } from '../validation.ts';
+import { LabelSelectorSchema, objectShape, type Json, type KindStrategy } from './meta.ts';
 
 export const PolicyRuleSchema = z.looseObject({
   verbs: z.array(z.string()),
@@ -75,6 +75,26 @@ export function validateBinding(obj: Json, old: Json | undefined, roleKinds: str
     errs.push(fieldErrors.invalid('roleRef', obj.roleRef, 'cannot change roleRef'));
   }
   return errs;
+}
+
+/** RoleBinding and ClusterRoleBinding are the same object (subjects and a roleRef) under two kinds. */
+export function bindingSchema<K extends string>(kind: K) {
+  return z.looseObject({
+    ...objectShape(`${RBAC_GROUP}/v1`, kind),
+    subjects: z.array(SubjectSchema).optional(),
+    roleRef: RoleRefSchema,
+  });
+}
+
+/** Both binding kinds' strategy; they differ only in the kinds their roleRef may name. */
+export function bindingStrategy(roleKinds: string[]): KindStrategy {
+  return {
+    hasStatusSubresource: false,
+    tracksGeneration: false,
+    name: nameValidators.pathSegment,
+    applyDefaults: defaultSubjects,
+    validate: (obj, old) => validateBinding(obj, old, roleKinds),
+  };
 }
 
 /** The default Table (NAME, CREATED AT) the apiserver serves for kinds without a printer: Roles, ClusterRoles. */

@@ -1,7 +1,7 @@
 /** apps/v1 ReplicaSet: replicas 1 by default, selector immutable. */
 import { z } from 'zod';
 import type { FieldError } from '../resource-type.ts';
-import { age, ageColumn, column, containerCells, containersColumn, imagesColumn, nameColumn, selectorCell, selectorColumn } from '../table-format.ts';
+import { age, ageColumn, column, nameColumn, podTemplateCells, podTemplateColumns } from '../table-format.ts';
 import { nameValidators, validateImmutable } from '../validation.ts';
 import { ConditionSchema, defineKind, LabelSelectorSchema, objectShape, scaleSubresource, statusSubresource, type Json } from './meta.ts';
 import { applyPodTemplateDefaults, PodTemplateSpecSchema } from './pod-spec.ts';
@@ -64,9 +64,7 @@ export const replicasets = defineKind({
       column('Current', 'Replicas is the most recently observed number of non-terminating pods.', { type: 'integer' }),
       column('Ready', 'The number of non-terminating pods targeted by this ReplicaSet with a Ready Condition.', { type: 'integer' }),
       ageColumn,
-      containersColumn,
-      imagesColumn,
-      selectorColumn,
+      ...podTemplateColumns,
     ],
     cells: (obj, now) => {
       const rs = obj as ReplicaSet;
@@ -76,8 +74,7 @@ export const replicasets = defineKind({
         rs.status?.replicas ?? 0,
         rs.status?.readyReplicas ?? 0,
         age(rs.metadata.creationTimestamp, now),
-        ...containerCells(rs.spec?.template?.spec?.containers),
-        selectorCell(rs.spec?.selector),
+        ...podTemplateCells(rs.spec?.template, rs.spec?.selector),
       ];
     },
   },

@@ -1,14 +1,9 @@
 /** rbac.authorization.k8s.io/v1 RoleBinding: roleRef (Role or ClusterRole) is immutable. */
-import { z } from 'zod';
-import { nameValidators } from '../validation.ts';
-import { defineKind, objectShape } from './meta.ts';
-import { bindingTable, defaultSubjects, RoleRefSchema, SubjectSchema, validateBinding } from './rbac.ts';
+import type { z } from 'zod';
+import { defineKind } from './meta.ts';
+import { bindingSchema, bindingStrategy, bindingTable } from './rbac.ts';
 
-export const RoleBindingSchema = z.looseObject({
-  ...objectShape('rbac.authorization.k8s.io/v1', 'RoleBinding'),
-  subjects: z.array(SubjectSchema).optional(),
-  roleRef: RoleRefSchema,
-});
+export const RoleBindingSchema = bindingSchema('RoleBinding');
 export type RoleBinding = z.infer<typeof RoleBindingSchema>;
 
 export const rolebindings = defineKind({
@@ -18,12 +13,6 @@ export const rolebindings = defineKind({
   kind: 'RoleBinding',
   namespaced: true,
   schema: RoleBindingSchema,
-  strategy: {
-    hasStatusSubresource: false,
-    tracksGeneration: false,
-    name: nameValidators.pathSegment,
-    applyDefaults: defaultSubjects,
-    validate: (obj, old) => validateBinding(obj, old, ['Role', 'ClusterRole']),
-  },
+  strategy: bindingStrategy(['Role', 'ClusterRole']),
   table: bindingTable('roleBinding'),
 });

@@ -6,7 +6,7 @@ import { canonicalJson, fieldErrors, nameValidators, validateNonnegative } from 
 import { ConditionSchema, defineKind, LabelSelectorSchema, objectShape, scaleSubresource, statusSubresource, type Json } from './meta.ts';
 import { applyPodTemplateDefaults, PodTemplateSpecSchema } from './pod-spec.ts';
 import { applyPvcSpecDefaults, PersistentVolumeClaimSpecSchema } from './persistentvolumeclaim.ts';
-import { validateReplicaCounts, validateSelectorAndTemplate } from './workload.ts';
+import { applyRollingUpdateDefaults, validateReplicaCounts, validateSelectorAndTemplate } from './workload.ts';
 import { ObjectMetaSchema } from '../object.ts';
 
 export const StatefulSetSchema = z.looseObject({
@@ -96,12 +96,7 @@ export const statefulsets = defineKind({
       const spec = (obj.spec ??= {});
       spec.replicas ??= 1;
       spec.podManagementPolicy ||= 'OrderedReady';
-      spec.updateStrategy ??= {};
-      spec.updateStrategy.type ||= 'RollingUpdate';
-      if (spec.updateStrategy.type === 'RollingUpdate') {
-        spec.updateStrategy.rollingUpdate ??= {};
-        spec.updateStrategy.rollingUpdate.partition ??= 0;
-      }
+      applyRollingUpdateDefaults(spec, 'updateStrategy', { partition: 0 });
       spec.revisionHistoryLimit ??= 10;
       spec.persistentVolumeClaimRetentionPolicy ??= {};
       spec.persistentVolumeClaimRetentionPolicy.whenDeleted ||= 'Retain';

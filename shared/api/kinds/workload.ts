@@ -1,4 +1,4 @@
-/** Checks shared by the controllers' kinds: selector present, non-empty, matching the template's labels. */
+/** Checks and defaults shared by the controllers' kinds: selector present, non-empty, matching the template's labels; replica counts; update strategies. */
 import { labelSelectorFromObject, matchesLabels } from '../../labels/label-selector.ts';
 import type { FieldError } from '../resource-type.ts';
 import { fieldErrors, validateNonnegative } from '../validation.ts';
@@ -34,4 +34,16 @@ export function validateReplicaCounts(spec: Json | undefined, path: string): Fie
     ...validateNonnegative(spec?.minReadySeconds, `${path}.minReadySeconds`),
     ...validateNonnegative(spec?.revisionHistoryLimit, `${path}.revisionHistoryLimit`),
   ];
+}
+
+/**
+ * The update-strategy defaulting of Deployment (`strategy`), DaemonSet and StatefulSet (`updateStrategy`): type
+ * RollingUpdate when unset, and, for RollingUpdate only, the kind's rollingUpdate defaults for the fields not set.
+ */
+export function applyRollingUpdateDefaults(spec: Json, field: 'strategy' | 'updateStrategy', rollingUpdate: Json): void {
+  const strategy = (spec[field] ??= {});
+  strategy.type ||= 'RollingUpdate';
+  if (strategy.type !== 'RollingUpdate') return;
+  strategy.rollingUpdate ??= {};
+  for (const [key, value] of Object.entries(rollingUpdate)) strategy.rollingUpdate[key] ??= value;
 }

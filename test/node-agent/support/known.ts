@@ -1,25 +1,11 @@
 /** Builders for known pod states in planner and status tables. */
-import type { BackoffEntry } from '../../../node-agent/pod/backoff.ts';
-import { emptyKnownState, PodDesired, type ContainerRole, type KnownContainer, type KnownPodState } from '../../../node-agent/pod/pod-state.ts';
+import { emptyKnownState, PodDesired, type KnownContainer, type KnownPodState } from '../../../node-agent/pod/pod-state.ts';
 
 export const T0 = Date.parse('2026-11-23T10:00:00Z');
 export const s = (seconds: number) => T0 + seconds * 1000;
 
-export interface InstanceInput {
-  name?: string;
-  role?: ContainerRole;
-  attempt?: number;
-  state?: KnownContainer['state'];
-  image?: string;
-  createdAt?: number;
-  startedAt?: number;
-  finishedAt?: number;
-  exitCode?: number;
-  oomKilled?: boolean;
-  error?: string;
-  backoff?: BackoffEntry;
-  id?: string;
-}
+/** Any field of an instance; the rest get defaults (the image id is always `sha256:1111`). */
+export type InstanceInput = Partial<Omit<KnownContainer, 'imageID'>>;
 
 export function instance(input: InstanceInput = {}): KnownContainer {
   const name = input.name ?? 'app';
