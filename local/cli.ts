@@ -13,7 +13,13 @@ function parsePort(value: string): number {
   return port;
 }
 
-async function up(opts: { dataDir: string; port: number; ephemeral: boolean }): Promise<void> {
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 5000) throw new InvalidArgumentError('not a node count (0-5000)');
+  return n;
+}
+
+async function up(opts: { dataDir: string; port: number; ephemeral: boolean; simulatedNodes: number; controllers: boolean }): Promise<void> {
   const startedAt = performance.now();
   let cluster: LocalCluster;
   try {
@@ -21,6 +27,8 @@ async function up(opts: { dataDir: string; port: number; ephemeral: boolean }): 
       dataDir: opts.dataDir,
       port: opts.port,
       ephemeral: opts.ephemeral,
+      simulatedNodes: opts.simulatedNodes,
+      controllers: opts.controllers,
       log: (line) => console.log(line),
     });
   } catch (err) {
@@ -58,6 +66,8 @@ program
   .option('--data-dir <dir>', 'where state, TLS material and the kubeconfig live', '.zeroplane')
   .option('--port <port>', 'HTTPS port of the API on 127.0.0.1', parsePort, 6443)
   .option('--ephemeral', 'keep DynamoDB in memory: nothing survives a stop', false)
+  .option('--simulated-nodes <n>', 'register n simulated nodes that run the pods bound to them', parseCount, 0)
+  .option('--no-controllers', 'do not run the controllers, the scheduler and the event pipeline')
   .action(up);
 
 program

@@ -19,6 +19,9 @@ import { makeDynamoClient, makeSqsClient, REGION, startDynamoLocal, startSqsEmul
 import { PortInUseError, startHttpsFront } from './https-front.ts';
 import { ensureAdminToken, tokenHash, writeKubeconfig } from './kubeconfig.ts';
 import { acquireDataDirLock } from './lock.ts';
+import { startControlPlane } from './control-plane.ts';
+import { startSimulatedNodes } from './simulated-nodes.ts';
+import { createRegistryApi } from '../functions/controllers/api-port.ts';
 import { ensureTls } from './tls.ts';
 
 export interface LocalClusterOptions {
@@ -36,6 +39,12 @@ export interface LocalClusterOptions {
   env?: NodeJS.ProcessEnv;
   /** Structured server logs. Default: warnings and errors as JSON lines on stderr. */
   logger?: Logger;
+  /** Run the event pipeline (dispatch, controllers, scheduler, resync) in this process. Default true. */
+  controllers?: boolean;
+  /** Register this many simulated nodes (local/simulated-nodes.ts). Default 0. */
+  simulatedNodes?: number;
+  /** Resync period of the local runtime. Default 10 s. */
+  resyncIntervalMs?: number;
 }
 
 export interface LocalCluster {
@@ -147,7 +156,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       sqsClient.destroy();
     });
     await ensureTables(dynamo, prefix);
-    await ensureQueues(sqsClient, prefix);
+    const queueUrls = await ensureQueues(sqsClient, prefix);
     log(`✓ tables and queues (${seconds(t0)})`);
 
     t0 = performance.now();
@@ -170,6 +179,33 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     cleanups.push(() => front.close());
     const kubeconfigPath = await writeKubeconfig(dataDir, { server: front.url, caCertPem: tls.caCertPem, token });
     log(`✓ API server on ${front.url}`);
+
+    if (options.controllers ?? true) {
+      t0 = performance.now();
+      const plane = await startControlPlane({
+        store,
+        sqs: sqsClient,
+        queueUrls: queueUrls.queues,
+        dynamoEndpoint,
+        sqsEndpoint,
+        prefix,
+        logger,
+        checkpointsPath: options.ephemeral ? undefined : join(dataDir, 'stream-checkpoints.json'),
+        resyncIntervalMs: options.resyncIntervalMs,
+      });
+      cleanups.push(() => plane.stop());
+      log(`✓ controllers and scheduler (${seconds(t0)})`);
+    }
+    if (options.simulatedNodes) {
+      const nodes = await startSimulatedNodes({
+        api: createRegistryApi({ store, fieldManager: 'zeroplane-simulated-node' }),
+        store,
+        count: options.simulatedNodes,
+        logger,
+      });
+      cleanups.push(() => nodes.stop());
+      log(`✓ ${options.simulatedNodes} simulated nodes`);
+    }
 
     return { kubeconfigPath, url: front.url, dataDir, dynamoEndpoint, sqsEndpoint, stop };
   } catch (err) {

@@ -45,6 +45,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Unpack kubectl/helm first (default true; the benchmark needs neither). */
   tools?: boolean;
+  /** Extra `zeroplane up` arguments (`--simulated-nodes 3`). */
+  args?: string[];
 }
 
 /** A free loopback TCP port (released before use: a small race that retrying on start covers). */
@@ -102,10 +104,10 @@ interface ServerProcess {
   ready: Promise<void>;
 }
 
-function spawnServer(dataDir: string, port: number, env: Record<string, string>): ServerProcess {
+function spawnServer(dataDir: string, port: number, env: Record<string, string>, args: string[] = []): ServerProcess {
   const child = spawn(
     process.execPath,
-    [join(repoRoot, 'bin/zeroplane.mjs'), 'up', '--ephemeral', '--data-dir', dataDir, '--port', String(port)],
+    [join(repoRoot, 'bin/zeroplane.mjs'), 'up', '--ephemeral', '--data-dir', dataDir, '--port', String(port), ...args],
     { cwd: repoRoot, env: { ...process.env, DDB_LOCAL_TELEMETRY: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
@@ -146,7 +148,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<LocalCluste
   // A port taken between freePort() and the server's listen() is the only expected start failure: retry it.
   for (let attempt = 0; attempt < 3 && !server; attempt++) {
     const port = await freePort();
-    const candidate = spawnServer(dataDir, port, opts.env ?? {});
+    const candidate = spawnServer(dataDir, port, opts.env ?? {}, opts.args);
     const exitGuard = () => candidate.child.kill('SIGKILL');
     process.once('exit', exitGuard);
     let timer: NodeJS.Timeout | undefined;

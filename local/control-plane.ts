@@ -1,0 +1,79 @@
+/**
+ * The event pipeline of a local cluster: the same handlers Lambda runs (dispatch, controllers, scheduler, resync)
+ * under the local runtime's stream and SQS pollers. Used by startLocalCluster and by tests that want the real
+ * pipeline over their own tables and queues.
+ */
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { Logger } from 'pino';
+import { makeControllersHandler } from '../functions/controllers/handler.ts';
+import type { ControllerRegistration } from '../functions/controllers/runner.ts';
+import { makeHandler as makeDispatchHandler } from '../functions/dispatch/handler.ts';
+import type { QueueSenderDeps } from '../functions/dispatch/queue-sender.ts';
+import { makeResyncHandler } from '../functions/dispatch/resync-handler.ts';
+import { makeSchedulerHandler } from '../functions/scheduler/handler.ts';
+import type { ObjectStore } from '../functions/store/object-store.ts';
+import type { QueueId } from '../shared/resources.ts';
+import { fileCheckpointStore } from './runtime/file-checkpoints.ts';
+import { startLocalRuntime, type LocalRuntime } from './runtime/runtime.ts';
+
+export interface ControlPlaneOptions {
+  store: ObjectStore;
+  sqs: SQSClient;
+  queueUrls: Record<QueueId, string>;
+  dynamoEndpoint: string;
+  sqsEndpoint: string;
+  prefix: string;
+  logger: Logger;
+  /** Persist stream checkpoints here (a persistent data dir); without it the stream is read from its start. */
+  checkpointsPath?: string;
+  resyncIntervalMs?: number;
+  /** Controllers beyond the built-in ones (DaemonSet, StatefulSet, CronJob, …). */
+  extraControllers?: ControllerRegistration[];
+  /** Node lease grace period (s) for the node lifecycle controller. Default 40. */
+  nodeGracePeriodSeconds?: number;
+}
+
+export interface ControlPlane {
+  runtime: LocalRuntime;
+  stop(): Promise<void>;
+}
+
+/** Retry a failed message soon (1, 2, 4 … 30 s) rather than after the queue's whole visibility timeout. */
+const retryVisibilitySeconds = (receiveCount: number): number => Math.min(30, 2 ** Math.max(0, receiveCount - 1));
+
+export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
+  const sender: QueueSenderDeps = { sqs: options.sqs, queueUrl: (id) => options.queueUrls[id] };
+  const controllers = makeControllersHandler({
+    store: options.store,
+    sender,
+    logger: options.logger,
+    extra: options.extraControllers,
+    nodeLifecycle: { gracePeriodSeconds: options.nodeGracePeriodSeconds },
+  });
+  const scheduler = makeSchedulerHandler({ store: options.store, logger: options.logger });
+  const runtime = await startLocalRuntime({
+    dynamoEndpoint: options.dynamoEndpoint,
+    sqsEndpoint: options.sqsEndpoint,
+    tablePrefix: options.prefix,
+    logger: options.logger,
+    resyncIntervalMs: options.resyncIntervalMs,
+    stream: options.checkpointsPath ? { checkpoints: fileCheckpointStore(options.checkpointsPath) } : {},
+    queues: {
+      controllers: { retryVisibilitySeconds, waitTimeSeconds: 2 },
+      scheduler: { retryVisibilitySeconds, waitTimeSeconds: 2 },
+    },
+    handlers: {
+      dispatch: makeDispatchHandler({ ...sender, logger: options.logger }),
+      controllers,
+      scheduler,
+      resync: makeResyncHandler({ ...sender, logger: options.logger }),
+    },
+  });
+  return {
+    runtime,
+    stop: async () => {
+      await runtime.stop();
+      controllers.stop();
+    },
+  };
+}
