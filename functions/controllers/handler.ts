@@ -2,8 +2,8 @@
  * The controllers queue consumer: makeControllerHandler (functions/pipeline) with the runner's reconcilers for
  * every registered controller. The same function runs in Lambda and in the local runtime.
  *
- * Registration seam: CONTROLLERS lists the built-in loaders; further controllers (DaemonSet, StatefulSet,
- * CronJob, …) are passed in `extra` (or appended to CONTROLLERS) as ControllerRegistrations.
+ * Registration seam: builtinControllers() lists the built-in loaders; further controllers are passed in `extra`
+ * (or appended to builtinControllers) as ControllerRegistrations.
  *
  * requeueAfter: the queues are FIFO (one reconcile per key), and FIFO queues refuse per-message DelaySeconds.
  * So a requeue is a timer in this process that re-sends the key when due (deduplicated by its due time). It
@@ -24,6 +24,8 @@ import { makeSchedulerHandler } from '../scheduler/handler.ts';
 import { createDynamoStore } from '../store/dynamodb-store.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createRegistryApi, type ClusterApi } from './api-port.ts';
+import { cronJobController } from './load/cronjob.ts';
+import { daemonSetController } from './load/daemonset.ts';
 import { deploymentController } from './load/deployment.ts';
 import { endpointsController } from './load/endpoints.ts';
 import { gcController } from './load/gc.ts';
@@ -31,10 +33,22 @@ import { jobController } from './load/job.ts';
 import { namespaceController } from './load/namespace.ts';
 import { nodeLifecycleController, type NodeLifecycleSettings } from './load/nodelifecycle.ts';
 import { replicaSetController } from './load/replicaset.ts';
+import { statefulSetController } from './load/statefulset.ts';
 import { controllerReconcilers, type ControllerRegistration, type RunnerEnv } from './runner.ts';
 
 export function builtinControllers(settings: { nodeLifecycle?: NodeLifecycleSettings } = {}): ControllerRegistration[] {
-  return [replicaSetController, deploymentController, jobController, endpointsController, gcController, namespaceController, nodeLifecycleController(settings.nodeLifecycle)];
+  return [
+    replicaSetController,
+    deploymentController,
+    jobController,
+    daemonSetController,
+    statefulSetController,
+    cronJobController,
+    endpointsController,
+    gcController,
+    namespaceController,
+    nodeLifecycleController(settings.nodeLifecycle),
+  ];
 }
 
 /** The longest delay a requeue timer waits; later work is the resync's. SQS's own delay ceiling. */
@@ -74,7 +88,7 @@ export interface ControllersHandlerDeps {
   store: ObjectStore;
   sender: QueueSenderDeps;
   logger?: Logger;
-  /** More controllers (the seam for DaemonSet/StatefulSet/CronJob). */
+  /** More controllers than the built-in ones. */
   extra?: ControllerRegistration[];
   nodeLifecycle?: NodeLifecycleSettings;
   now?: () => Date;
@@ -96,8 +110,8 @@ export function makeControllersHandler(deps: ControllersHandlerDeps) {
     logger,
   };
   const reconcilers = controllerReconcilers(env, [...builtinControllers({ nodeLifecycle: deps.nodeLifecycle }), ...(deps.extra ?? [])]);
-  // Dispatch and the resync already send keys for controllers that are not registered yet (daemonset, cronjob,
-  // hpa, …): acknowledge them quietly rather than warn on every node change and resync tick.
+  // Dispatch and the resync already send keys for controllers that are not registered yet (hpa, disruption, …):
+  // acknowledge them quietly rather than warn on every node change and resync tick.
   for (const name of ControllerNameSchema.options) {
     if (name !== 'scheduler' && name !== 'loadbalancer' && !reconcilers[name]) reconcilers[name] = async (key) => logger.debug({ controller: name, key }, 'no controller registered; key acknowledged');
   }
