@@ -4,7 +4,7 @@
  * their own, where the test decides when a pod is Ready and what time it is.
  */
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBootstrapObjects } from '../../../functions/apiserver/bootstrap.ts';
 import { createRegistryApi, type ClusterApi } from '../../../functions/controllers/api-port.ts';
 import { targetNodeName } from '../../../functions/controllers/daemonset.ts';
@@ -16,14 +16,12 @@ import { statefulSetController } from '../../../functions/controllers/load/state
 import { controllerReconcilers, type ControllerRegistration, type RunnerEnv } from '../../../functions/controllers/runner.ts';
 import type { ReconcileContext } from '../../../functions/pipeline/controller-handler.ts';
 import type { ControllerKey } from '../../../functions/pipeline/queue-message.ts';
-import type { DynamoStore } from '../../../functions/store/dynamodb-store.ts';
 import type { Job } from '../../../shared/api/kinds/job.ts';
 import type { Pod } from '../../../shared/api/kinds/pod.ts';
 import type { KubeObject } from '../../../shared/api/object.ts';
-import { startControlPlane, type ControlPlane } from '../../../local/control-plane.ts';
-import { runningStatus, simulatedNode, startSimulatedNodes, type SimulatedNodes } from '../../../local/simulated-nodes.ts';
-import { ensureQueues } from '../../../shared/resources.ts';
-import { createTestStore, testSqsClient, uniquePrefix } from '../../support/dynamo.ts';
+import { runningStatus, simulatedNode } from '../../../local/simulated-nodes.ts';
+import { createTestStore, uniquePrefix } from '../../support/dynamo.ts';
+import { startPipelineCluster, type PipelineCluster } from '../../support/pipeline-cluster.ts';
 
 const silent = pino({ level: 'silent' });
 
@@ -53,32 +51,17 @@ function statefulSet(ns: string, name: string, replicas: number): KubeObject {
 const names = (objs: KubeObject[]) => objs.map((o) => o.metadata.name).sort();
 
 describe('workload controllers on the pipeline', () => {
-  let store: DynamoStore;
   let api: ClusterApi;
-  let plane: ControlPlane;
-  let nodes: SimulatedNodes;
+
+  let cluster: PipelineCluster | undefined;
 
   beforeAll(async () => {
-    const prefix = uniquePrefix();
-    store = await createTestStore({ tablePrefix: prefix });
-    await ensureBootstrapObjects(store);
-    const urls = await ensureQueues(testSqsClient(), prefix);
-    plane = await startControlPlane({
-      store,
-      sqs: testSqsClient(),
-      queueUrls: urls.queues,
-      dynamoEndpoint: inject('dynamoEndpoint'),
-      sqsEndpoint: inject('sqsEndpoint'),
-      prefix,
-      logger: silent,
-    });
-    api = createRegistryApi({ store, fieldManager: 'runner-workloads-test' });
-    nodes = await startSimulatedNodes({ api, store, count: 3, runDelayMs: 50, logger: silent });
+    cluster = await startPipelineCluster({ nodeCount: 3, fieldManager: 'runner-workloads-test' });
+    ({ api } = cluster);
   }, 60_000);
 
   afterAll(async () => {
-    await nodes?.stop();
-    await plane?.stop();
+    await cluster?.stop();
   });
 
   const podsIn = async (ns: string) => (await api.list<Pod>('core/pods', ns)).items;

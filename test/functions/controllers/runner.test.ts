@@ -4,49 +4,29 @@
  * Plus applyResult directly: what it writes for a reconcile's status, events and requeue.
  */
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ensureBootstrapObjects } from '../../../functions/apiserver/bootstrap.ts';
-import { createRegistryApi, type ClusterApi } from '../../../functions/controllers/api-port.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClusterApi } from '../../../functions/controllers/api-port.ts';
 import { nodeLifecycleController } from '../../../functions/controllers/load/nodelifecycle.ts';
 import { applyResult, retryOnConflict, type RunnerEnv } from '../../../functions/controllers/runner.ts';
 import type { Node } from '../../../shared/api/kinds/node.ts';
 import { simulatedNode } from '../../../local/simulated-nodes.ts';
 import type { ControllerKey } from '../../../functions/pipeline/queue-message.ts';
-import type { DynamoStore } from '../../../functions/store/dynamodb-store.ts';
 import type { Pod } from '../../../shared/api/kinds/pod.ts';
 import type { KubeObject } from '../../../shared/api/object.ts';
-import { startControlPlane, type ControlPlane } from '../../../local/control-plane.ts';
-import { startSimulatedNodes, type SimulatedNodes } from '../../../local/simulated-nodes.ts';
-import { ensureQueues } from '../../../shared/resources.ts';
-import { createTestStore, testSqsClient, uniquePrefix } from '../../support/dynamo.ts';
+import { startPipelineCluster, type PipelineCluster } from '../../support/pipeline-cluster.ts';
 
 const silent = pino({ level: 'silent' });
-let store: DynamoStore;
 let api: ClusterApi;
-let plane: ControlPlane;
-let nodes: SimulatedNodes;
+
+let cluster: PipelineCluster | undefined;
 
 beforeAll(async () => {
-  const prefix = uniquePrefix();
-  store = await createTestStore({ tablePrefix: prefix });
-  await ensureBootstrapObjects(store);
-  const urls = await ensureQueues(testSqsClient(), prefix);
-  plane = await startControlPlane({
-    store,
-    sqs: testSqsClient(),
-    queueUrls: urls.queues,
-    dynamoEndpoint: inject('dynamoEndpoint'),
-    sqsEndpoint: inject('sqsEndpoint'),
-    prefix,
-    logger: silent,
-  });
-  api = createRegistryApi({ store, fieldManager: 'runner-test' });
-  nodes = await startSimulatedNodes({ api, store, count: 2, runDelayMs: 50, logger: silent });
+  cluster = await startPipelineCluster({ nodeCount: 2, fieldManager: 'runner-test' });
+  ({ api } = cluster);
 }, 60_000);
 
 afterAll(async () => {
-  await nodes?.stop();
-  await plane?.stop();
+  await cluster?.stop();
 });
 
 const podsIn = async (namespace: string) => (await api.list<Pod>('core/pods', namespace)).items;
