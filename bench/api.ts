@@ -17,7 +17,7 @@ import { GetItemCommand, PutItemCommand, TransactWriteItemsCommand, UpdateItemCo
 import { makeDynamoClient, startDynamoLocal } from '../local/emulators.ts';
 import { ensureTables, type TableNames } from '../shared/resources.ts';
 import { createApiClient, startCluster, type ApiClient, type LocalCluster } from '../test/support/cluster.ts';
-import { repoRoot } from '../test/support/tools.ts';
+import { repoRoot } from '../local/tools.ts';
 import { runConcurrent, summarize, type Summary } from './stats.ts';
 
 const quick = process.env.BENCH_QUICK === '1';

