@@ -120,6 +120,16 @@ export interface ExecSession {
   exitCode: Promise<number>;
 }
 
+/** One reading of a running container's resource use (what metrics.k8s.io and the HPA are fed from). */
+export interface ContainerStats {
+  /** Epoch ms of the reading. */
+  timestamp: number;
+  /** Cumulative CPU time used since the container started, in nanoseconds (cgroup cpuacct.usage). */
+  cpuUsageNanoseconds: number;
+  /** Working set in bytes: usage minus inactive file cache, as the kubelet reports it. */
+  memoryWorkingSetBytes: number;
+}
+
 export interface ContainerRuntime {
   /** Makes `ref` present according to `mode`; failures are results, not exceptions. */
   ensureImage(ref: string, mode: ImagePullMode): Promise<EnsureImageResult>;
@@ -138,4 +148,6 @@ export interface ContainerRuntime {
   list(labels: Record<string, string>): Promise<RuntimeContainer[]>;
   logs(id: string, options: LogOptions): AsyncIterable<LogChunk>;
   exec(id: string, options: ExecOptions): Promise<ExecSession>;
+  /** One resource reading; undefined when the container does not exist or is not running. */
+  stats(id: string): Promise<ContainerStats | undefined>;
 }
