@@ -52,6 +52,8 @@ export interface Mount {
 
 export interface SandboxSpec {
   podUid: string;
+  /** The engine's name (`runtimeSandboxName`); default `zp_<ns>_<pod>_sandbox_<uid8>`. Informational. */
+  name?: string;
   namespace: string;
   podName: string;
   /** The pod's hostname (spec.hostname or the pod name, truncated to 63). */
