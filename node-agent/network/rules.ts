@@ -27,6 +27,11 @@ export interface NodeNetwork {
   podCIDR: string;
   /** The whole cluster's pod range; traffic to a ClusterIP from outside it is masqueraded. Default: podCIDR. */
   clusterCIDR?: string;
+  /**
+   * The addresses NodePorts answer on (kube-proxy's --nodeport-addresses), 127.0.0.1 always included. Default:
+   * every local address (`addrtype LOCAL`).
+   */
+  nodePortAddresses?: string[];
 }
 
 export interface RenderOptions {
@@ -155,7 +160,12 @@ export function renderRules(services: Service[], endpointSlices: EndpointSlice[]
   for (const info of servicePorts(services, endpointSlices).filter((s) => s.clusterIP)) {
     chainRules.push(...renderServicePort(info, node, filter, nat, nodePortRules));
   }
-  nat.add('ZP-SERVICES', `${comment('zeroplane service nodeports; NOTE: this must be the last rule in this chain')} -m addrtype --dst-type LOCAL -j ZP-NODEPORTS`);
+  const nodePortsComment = comment('zeroplane service nodeports; NOTE: this must be the last rule in this chain');
+  if (node.nodePortAddresses) {
+    for (const ip of [...new Set([...node.nodePortAddresses, '127.0.0.1'])]) nat.add('ZP-SERVICES', `-d ${ip}/32 ${nodePortsComment} -j ZP-NODEPORTS`);
+  } else {
+    nat.add('ZP-SERVICES', `${nodePortsComment} -m addrtype --dst-type LOCAL -j ZP-NODEPORTS`);
+  }
   for (const pair of nodePortRules) for (const r of pair) nat.add('ZP-NODEPORTS', r);
   nat.rules.push(...chainRules);
 

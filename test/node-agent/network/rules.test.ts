@@ -27,6 +27,16 @@ describe('renderRules', () => {
     expectGolden('nodeport', renderRules([svc], [webSlice], node));
   });
 
+  it('renders NodePorts only on the given node addresses and 127.0.0.1 when they are named', () => {
+    const svc = service('default', 'web', { type: 'NodePort', clusterIP: '10.96.0.10', ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080, nodePort: 30080 }] });
+    const text = renderRules([svc], [webSlice], { ...node, nodePortAddresses: ['192.168.1.5'] });
+    const jumps = text.split('\n').filter((l) => l.endsWith('-j ZP-NODEPORTS'));
+    expect(jumps).toEqual([
+      '-A ZP-SERVICES -d 192.168.1.5/32 -m comment --comment "zeroplane service nodeports; NOTE: this must be the last rule in this chain" -j ZP-NODEPORTS',
+      '-A ZP-SERVICES -d 127.0.0.1/32 -m comment --comment "zeroplane service nodeports; NOTE: this must be the last rule in this chain" -j ZP-NODEPORTS',
+    ]);
+  });
+
   it('rejects traffic to services without endpoints in the filter table', () => {
     const cluster = service('default', 'lonely', { type: 'ClusterIP', clusterIP: '10.96.0.20', ports: [{ port: 80, protocol: 'TCP' }] });
     const nodePort = service('default', 'lonely-np', { type: 'NodePort', clusterIP: '10.96.0.21', ports: [{ port: 80, protocol: 'TCP', nodePort: 30081 }] });
