@@ -12,17 +12,24 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { createApiCore } from '../functions/apiserver/core.ts';
+import { clusterMetricsSource } from '../functions/metrics/cluster-metrics.ts';
 import { ensureBootstrapObjects } from '../functions/apiserver/bootstrap.ts';
 import { createDynamoStore } from '../functions/store/dynamodb-store.ts';
+import { encryptSecrets, localDataKeys } from '../functions/store/encrypting-store.ts';
+import { fileAuditSink } from '../functions/apiserver/authz/audit-log.ts';
+import { fileKey } from '../functions/apiserver/authz/signing-key.ts';
+import { createTokenIssuer } from '../functions/apiserver/authz/token-issuer.ts';
 import { ensureQueues, ensureTables } from '../shared/resources.ts';
 import { makeDynamoClient, makeSqsClient, REGION, startDynamoLocal, startSqsEmulator, type RunningEmulator } from './emulators.ts';
 import { PortInUseError, startHttpsFront } from './https-front.ts';
-import { ensureAdminToken, tokenHash, writeKubeconfig } from './kubeconfig.ts';
+import { auditLogPath, ensureAdminToken, secretsKeyPath, signingKeyPath, tokenHash, writeKubeconfig } from './kubeconfig.ts';
 import { acquireDataDirLock } from './lock.ts';
 import { startControlPlane } from './control-plane.ts';
 import { startSimulatedNodes } from './simulated-nodes.ts';
 import { createRegistryApi } from '../functions/controllers/api-port.ts';
 import { ensureTls } from './tls.ts';
+import { ensureNodeClientCert } from './node-client-cert.ts';
+import { defaultTolerationSeconds } from '../shared/api/kinds/pod.ts';
 
 export interface LocalClusterOptions {
   /** Default `.zeroplane` (relative to the working directory). */
@@ -45,6 +52,10 @@ export interface LocalClusterOptions {
   simulatedNodes?: number;
   /** Resync period of the local runtime. Default 10 s. */
   resyncIntervalMs?: number;
+  /** Seconds without a lease renewal before a node is NotReady (node lifecycle). Default 40. */
+  nodeGracePeriodSeconds?: number;
+  /** tolerationSeconds admission adds to pods for the not-ready / unreachable taints. Default 300 each. */
+  defaultTolerationSeconds?: { notReady?: number; unreachable?: number };
 }
 
 export interface LocalCluster {
@@ -55,6 +66,8 @@ export interface LocalCluster {
   /** Where the store lives: DynamoDB Local's endpoint or AWS_ENDPOINT_URL. */
   dynamoEndpoint: string;
   sqsEndpoint: string;
+  /** A node credential (`system:node:<name>`) for an agent of this cluster; never expires unless asked to. */
+  issueNodeToken(nodeName: string, expirationSeconds?: number): Promise<string>;
   /** Stops everything this cluster started and releases the data dir. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -159,15 +172,20 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     const queueUrls = await ensureQueues(sqsClient, prefix);
     log(`✓ tables and queues (${seconds(t0)})`);
 
+    if (options.defaultTolerationSeconds?.notReady) defaultTolerationSeconds.notReady = options.defaultTolerationSeconds.notReady;
+    if (options.defaultTolerationSeconds?.unreachable) defaultTolerationSeconds.unreachable = options.defaultTolerationSeconds.unreachable;
+
     t0 = performance.now();
-    const store = createDynamoStore({ client: dynamo, tablePrefix: prefix });
+    // Secrets are sealed with a key kept in the data dir before they reach DynamoDB (encrypting-store.ts).
+    const store = encryptSecrets(createDynamoStore({ client: dynamo, tablePrefix: prefix }), localDataKeys(fileKey(secretsKeyPath(dataDir))));
+    const tokenIssuer = createTokenIssuer(fileKey(signingKeyPath(dataDir)));
     await ensureBootstrapObjects(store);
     log(`✓ bootstrap objects (${seconds(t0)})`);
 
     const tls = await ensureTls(dataDir);
     const token = await ensureAdminToken(dataDir);
     const logger = options.logger ?? pino({ level: env.ZEROPLANE_LOG_LEVEL ?? 'warn' }, pino.destination(2));
-    const core = createApiCore({ store, tokens: [tokenHash(token)], logger });
+    const core = createApiCore({ store, tokens: [tokenHash(token)], tokenIssuer, audit: fileAuditSink(auditLogPath(dataDir)), logger, metrics: clusterMetricsSource(), nodeClient: await ensureNodeClientCert(dataDir) });
     const front = await startHttpsFront({
       host,
       port,
@@ -192,6 +210,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
         logger,
         checkpointsPath: options.ephemeral ? undefined : join(dataDir, 'stream-checkpoints.json'),
         resyncIntervalMs: options.resyncIntervalMs,
+        nodeGracePeriodSeconds: options.nodeGracePeriodSeconds,
       });
       cleanups.push(() => plane.stop());
       log(`✓ controllers and scheduler (${seconds(t0)})`);
@@ -201,13 +220,17 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
         api: createRegistryApi({ store, fieldManager: 'zeroplane-simulated-node' }),
         store,
         count: options.simulatedNodes,
+        // Several renewals per grace period, as kubelet's 10 s against 40 s.
+        heartbeatMs: Math.min(10_000, ((options.nodeGracePeriodSeconds ?? 40) * 1000) / 4),
+        followNodes: true,
         logger,
       });
       cleanups.push(() => nodes.stop());
       log(`✓ ${options.simulatedNodes} simulated nodes`);
     }
 
-    return { kubeconfigPath, url: front.url, dataDir, dynamoEndpoint, sqsEndpoint, stop };
+    const issueNodeToken = (nodeName: string, expirationSeconds?: number) => tokenIssuer.issueNodeToken(nodeName, { expirationSeconds });
+    return { kubeconfigPath, url: front.url, dataDir, dynamoEndpoint, sqsEndpoint, issueNodeToken, stop };
   } catch (err) {
     await stop();
     throw err;

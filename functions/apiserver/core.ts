@@ -11,7 +11,11 @@ import { apiVersionOf, type ResourceType } from '../../shared/api/resource-type.
 import { resourceTypes as registeredTypes } from '../../shared/api/registry.ts';
 import { errors, isStatusError, type StatusBody } from '../../shared/api/status.ts';
 import { Allocators, parseCidr } from './allocators.ts';
-import { createAuthenticator } from './auth.ts';
+import type { AuditSink } from './authz/audit-log.ts';
+import type { RbacSourceOptions } from './authz/rbac-source.ts';
+import { createRequestGuard, type RequestGuard } from './authz/request-guard.ts';
+import type { TokenIssuer } from './authz/token-issuer.ts';
+import type { UserInfo } from './authz/attributes.ts';
 import { decodeBody, decodeObjectBody, patchTypeOf } from './content.ts';
 import { discoveryResponse } from './discovery.ts';
 import { awaitResourceVersion, DEFAULT_RESOURCE_VERSION_WAIT_MS } from './freshness.ts';
@@ -19,7 +23,10 @@ import { parseFieldValidation, warningHeader } from './field-validation.ts';
 import { healthResponse } from './health.ts';
 import { jsonResponse, type ApiCore, type ApiRequest, type ApiResponse } from './http.ts';
 import { openapiResponse } from './openapi.ts';
+import { isMetricsType, serveMetrics } from './metrics-api.ts';
+import type { MetricsSource } from '../metrics/metrics-source.ts';
 import { bindPod, evictPod } from './pod-subresources.ts';
+import { createNodeProxy, STREAM_SUBRESOURCES, type NodeClientTls, type NodeProxy } from './node-proxy.ts';
 import { indexResourceTypes, type ResourceTypes } from './resource-types.ts';
 import { Registry, type DeleteOptions, type WriteOptions } from './registry-store.ts';
 import { checkWatchOptions, getReadConsistency, listReadConsistency, type ReadConsistency } from './read-options.ts';
@@ -32,10 +39,18 @@ import { startWatch, watchTimeoutSeconds } from './watch.ts';
 
 export const DEFAULT_SERVICE_CIDR = '10.96.0.0/12';
 
+const NO_METRICS: MetricsSource = { nodeUsage: async () => undefined };
+
 export interface ApiCoreDeps {
   store: ObjectStore;
-  /** sha256 hex digests of the accepted bearer tokens. */
+  /** sha256 hex digests of the admin bearer tokens (user `zeroplane:admin`, group system:masters). */
   tokens: readonly string[];
+  /** Issues and verifies ServiceAccount tokens and node credentials. Default: none (admin tokens only). */
+  tokenIssuer?: TokenIssuer;
+  /** Receives one event per mutating request (authz/audit-log.ts). Default: no audit log. */
+  audit?: AuditSink;
+  /** How long RBAC objects are cached between reloads (authz/rbac-source.ts). */
+  rbac?: RbacSourceOptions;
   /** Service ClusterIP range. Default 10.96.0.0/12. */
   serviceCidr?: string;
   logger: Logger;
@@ -49,13 +64,19 @@ export interface ApiCoreDeps {
   /** How long a read asking for a resourceVersion the store has not reached waits for it before answering 504
    *  `Too large resource version` (apiserver's watch cache waits 3 s). Default 3000 ms. */
   resourceVersionWaitMs?: number;
+  /** Where metrics.k8s.io readings come from. Default: none (the group answers empty lists). */
+  metrics?: MetricsSource;
+  /** The API's client certificate for node servers (logs, exec, attach, port-forward). Without it those answer 500. */
+  nodeClient?: NodeClientTls;
 }
 
 interface Context {
   deps: ApiCoreDeps;
+  guard: RequestGuard;
   types: ResourceTypes;
   registry: Registry;
   now: () => Date;
+  nodeProxy: NodeProxy;
 }
 
 function writeOptions(query: Record<string, string>): WriteOptions {
@@ -252,8 +273,12 @@ async function subresource(ctx: Context, req: ApiRequest, route: ResourceRoute, 
       return respond(201, await bindPod(ctx.registry, type, namespace, name, decodeObjectBody(req.headers['content-type'], req.body), opts));
     }
     if (sub === 'eviction') {
-      return respond(201, await evictPod(ctx.registry, type, namespace, name, decodeObjectBody(req.headers['content-type'], req.body), opts));
+      return respond(201, await evictPod(ctx.registry, type, namespace, name, decodeObjectBody(req.headers['content-type'], req.body), opts, { store: ctx.deps.store, now: ctx.now }));
     }
+  }
+  if (key === 'core/pods' && namespace) {
+    if (sub === 'log' && route.verb === 'get') return ctx.nodeProxy.podLogs(namespace, name, req);
+    if (STREAM_SUBRESOURCES.has(sub) && (route.verb === 'get' || route.verb === 'create')) return ctx.nodeProxy.streamTarget(namespace, name, sub, req);
   }
   const known = type.subresources.some((s) => s.name === sub);
   throw known ? errors.methodNotAllowed() : errors.noRoute();
@@ -265,6 +290,7 @@ async function resourceRequest(ctx: Context, req: ApiRequest, route: ResourceRou
   if (!type.namespaced && route.namespace !== undefined) throw errors.noRoute();
   const collectionAcrossNamespaces = route.verb === 'list' || route.verb === 'watch';
   if (type.namespaced && route.namespace === undefined && !collectionAcrossNamespaces) throw errors.noRoute();
+  if (isMetricsType(type)) return serveMetrics({ store: ctx.deps.store, types: ctx.types, source: ctx.deps.metrics ?? NO_METRICS, now: ctx.now }, req, route, type);
   if (route.subresource !== undefined) return subresource(ctx, req, route, type);
   if (!type.verbs.includes(route.verb)) throw errors.methodNotAllowed();
   const { namespace, name = '' } = route;
@@ -337,18 +363,27 @@ export function createApiCore(deps: ApiCoreDeps): ApiCore {
   const types = indexResourceTypes(deps.types ?? registeredTypes);
   const allocators = new Allocators(deps.store, parseCidr(deps.serviceCidr ?? DEFAULT_SERVICE_CIDR));
   const registry = new Registry({ store: deps.store, types, allocators, now });
-  const auth = createAuthenticator(deps.tokens);
-  const ctx: Context = { deps, types, registry, now };
-  return async (req) => {
+  const guard = createRequestGuard({ store: deps.store, adminTokenHashes: deps.tokens, issuer: deps.tokenIssuer, audit: deps.audit, rbac: deps.rbac, logger: deps.logger, now });
+  const nodeProxy = createNodeProxy({ registry, pods: types.find('', 'v1', 'pods')!, nodes: types.find('', 'v1', 'nodes')!, tls: deps.nodeClient });
+  const ctx: Context = { deps, guard, types, registry, now, nodeProxy };
+  const serve = async (req: ApiRequest, seen: { route?: ReturnType<typeof parseRoute>; user?: UserInfo }): Promise<ApiResponse> => {
     try {
-      auth.check(req.path, req.headers.authorization);
-      const route = parseRoute(req.method, req.path, req.query);
+      const route = (seen.route = parseRoute(req.method, req.path, req.query));
+      // Authentication (401) and authorization (403) come before anything else, as in apiserver's filter chain.
+      const user = (seen.user = await guard.authenticate(req));
+      await guard.authorize(req, route, user);
       if (route.kind === 'nonResource') return await nonResourceRequest(ctx, req);
       if (route.kind === 'unsupported') throw route.reason === 'method' ? errors.methodNotAllowed() : errors.noRoute();
-      return await resourceRequest(ctx, req, route);
+      return (await guard.serve(req, route, user)) ?? (await resourceRequest(ctx, req, route));
     } catch (err) {
       if (isStatusError(err)) return statusResponse(err);
       return internalError(deps, req, err);
     }
+  };
+  return async (req) => {
+    const seen: { route?: ReturnType<typeof parseRoute>; user?: UserInfo } = {};
+    const res = await serve(req, seen);
+    guard.audit(req, seen.route, seen.user, res);
+    return res;
   };
 }

@@ -8,6 +8,12 @@ import { executionModeStreamifyResponse } from '@middy/core/executionModeStreami
 import { pino, type Logger } from 'pino';
 import { createDynamoStore } from '../store/dynamodb-store.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { encryptSecrets, kmsDataKeys } from '../store/encrypting-store.ts';
+import { stdoutAuditSink } from './authz/audit-log.ts';
+import { secretsManagerKey } from './authz/signing-key.ts';
+import { createTokenIssuer } from './authz/token-issuer.ts';
 import { createApiCore, DEFAULT_SERVICE_CIDR, type ApiCoreDeps } from './core.ts';
 import { apiResponseToResult, eventToApiRequest, FunctionUrlEventSchema, type StreamingResult } from './function-url-event.ts';
 import { errorStatus } from './middleware/error-status.ts';
@@ -30,6 +36,18 @@ function requestSignal(context: unknown, signal: AbortSignal | undefined): Abort
   return signals.length ? AbortSignal.any(signals) : new AbortController().signal;
 }
 
+/*
+ * Pod streams on Lambda. `kubectl logs` (and `logs -f`) works here: the core relays the node server's text/plain
+ * body as a streamed reply (node-proxy.ts), given `nodeClient` in the deps. SEAM: realDeps does not load that client
+ * certificate yet; on AWS it belongs in Secrets Manager, issued by the cluster CA the agents trust.
+ * `exec`, `attach` and `port-forward` cannot work through a function URL: they need the HTTP/1.1 Upgrade of the
+ * client's own connection and a long-lived bidirectional stream, and function URLs (like API Gateway HTTP/REST
+ * APIs) neither pass the Upgrade nor keep the socket. The core answers them with a 400 Status starting
+ * `Upgrade request required`, which kubectl prints. The AWS path: a TLS NLB listener in front of a small
+ * long-running task (ECS/Fargate, or the agent on a node) that runs the same API core behind the local front's
+ * upgrade proxy (local/https-front.ts + local/upgrade-proxy.ts), i.e. apiserver's UpgradeAwareHandler, piping
+ * each authenticated upgrade to the pod's node server; the kubeconfig points at that endpoint.
+ */
 export function makeHandler(deps: ApiCoreDeps, options: HandlerOptions = { streaming: true }) {
   const core = createApiCore(deps);
   const base = async (event: unknown, context: unknown, opts?: { signal?: AbortSignal }): Promise<StreamingResult> => {
@@ -49,13 +67,19 @@ export function makeHandler(deps: ApiCoreDeps, options: HandlerOptions = { strea
 export function realDeps(env: NodeJS.ProcessEnv = process.env, logger: Logger = pino({ level: env.LOG_LEVEL ?? 'info' })): ApiCoreDeps {
   const tablePrefix = env.TABLE_PREFIX;
   if (!tablePrefix) throw new Error('TABLE_PREFIX is not set');
-  const store = createDynamoStore({
+  const dynamoStore = createDynamoStore({
     client: new DynamoDBClient({}),
     tablePrefix,
     onError: (err) => logger.error({ err }, 'store background error'),
   });
+  // Secrets are sealed under a KMS data key (SECRETS_KMS_KEY_ARN); SA and node tokens are signed with the
+  // SecretString of TOKEN_SIGNING_SECRET_ARN. Both are loaded on first use only.
+  const store = env.SECRETS_KMS_KEY_ARN ? encryptSecrets(dynamoStore, kmsDataKeys(new KMSClient({}), env.SECRETS_KMS_KEY_ARN)) : dynamoStore;
+  const tokenIssuer = env.TOKEN_SIGNING_SECRET_ARN ? createTokenIssuer(secretsManagerKey(new SecretsManagerClient({}), env.TOKEN_SIGNING_SECRET_ARN)) : undefined;
   return {
     store,
+    tokenIssuer,
+    audit: stdoutAuditSink(),
     tokens: (env.TOKEN_HASHES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     serviceCidr: env.SERVICE_CIDR || DEFAULT_SERVICE_CIDR,
     logger,

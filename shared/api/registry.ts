@@ -29,6 +29,9 @@ import { roles } from './kinds/role.ts';
 import { clusterroles } from './kinds/clusterrole.ts';
 import { rolebindings } from './kinds/rolebinding.ts';
 import { clusterrolebindings } from './kinds/clusterrolebinding.ts';
+import { selfsubjectreviews, tokenreviews } from './kinds/authentication.ts';
+import { selfsubjectaccessreviews, selfsubjectrulesreviews, subjectaccessreviews } from './kinds/authorization.ts';
+import { nodeMetrics, podMetrics } from './kinds/metrics.ts';
 
 export const resourceTypes: ResourceType[] = [
   // core/v1, alphabetical as /api/v1 lists them
@@ -64,6 +67,15 @@ export const resourceTypes: ResourceType[] = [
   clusterroles,
   rolebindings,
   roles,
+  // authentication.k8s.io/v1, authorization.k8s.io/v1 (reviews: answered on request, never stored)
+  selfsubjectreviews,
+  tokenreviews,
+  selfsubjectaccessreviews,
+  selfsubjectrulesreviews,
+  subjectaccessreviews,
+  // metrics.k8s.io/v1beta1 (computed on request, never stored)
+  nodeMetrics,
+  podMetrics,
 ];
 
 export interface GroupVersion {
@@ -81,6 +93,9 @@ export const servedGroupVersions: GroupVersion[] = [
   { group: 'discovery.k8s.io', version: 'v1' },
   { group: 'policy', version: 'v1' },
   { group: 'rbac.authorization.k8s.io', version: 'v1' },
+  { group: 'authentication.k8s.io', version: 'v1' },
+  { group: 'authorization.k8s.io', version: 'v1' },
+  { group: 'metrics.k8s.io', version: 'v1beta1' },
 ];
 
 export function resourcesIn(group: string, version: string): ResourceType[] {

@@ -161,13 +161,23 @@ export const errors = {
   unauthorized(): StatusError {
     return new StatusError(401, 'Unauthorized', 'Unauthorized');
   },
-  forbidden(user: string, verb: string, ref: ResourceRef, namespace: string | undefined, why = ''): StatusError {
+  /** apiserver's ForbiddenStatusError: `pods "x" is forbidden: User "u" cannot get resource "pods/log" in API group ""
+   *  in the namespace "ns"`; the name (when the request has one) goes into the prefix and details, the subresource
+   *  into the quoted resource. */
+  forbidden(user: string, verb: string, ref: ResourceRef, namespace: string | undefined, why = '', target: { name?: string; subresource?: string } = {}): StatusError {
     const scope = namespace ? ` in the namespace "${namespace}"` : ' at the cluster scope';
-    const what = ref.group ? `resource "${ref.resource}" in API group "${ref.group}"` : `resource "${ref.resource}" in API group ""`;
-    return new StatusError(403, 'Forbidden', `${ref.resource}${ref.group ? '.' + ref.group : ''} is forbidden: User "${user}" cannot ${verb} ${what}${scope}${why ? ': ' + why : ''}`, {
+    const resource = target.subresource ? `${ref.resource}/${target.subresource}` : ref.resource;
+    const what = `resource "${resource}" in API group "${ref.group}"`;
+    const subject = target.name ? `${qualified(ref)} "${target.name}"` : qualified(ref);
+    return new StatusError(403, 'Forbidden', `${subject} is forbidden: User "${user}" cannot ${verb} ${what}${scope}${why ? ': ' + why : ''}`, {
+      ...(target.name ? { name: target.name } : {}),
       group: ref.group || undefined,
       kind: ref.resource,
     });
+  },
+  /** 403 for a non-resource path: `forbidden: User "u" cannot get path "/metrics"`. */
+  forbiddenPath(user: string, verb: string, path: string, why = ''): StatusError {
+    return new StatusError(403, 'Forbidden', `forbidden: User "${user}" cannot ${verb} path "${path}"${why ? ': ' + why : ''}`, {});
   },
   /** 403 from a rule rather than a user's permissions (apiserver's NewForbidden): `pods "x" is forbidden: unable to
    *  create new content in namespace ns because it is being terminated`. */
@@ -199,6 +209,13 @@ export const errors = {
   },
   tooManyRequests(retryAfterSeconds = 1): StatusError {
     return new StatusError(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds });
+  },
+  /** 429 from pods/eviction when a PodDisruptionBudget allows no disruption now; kubectl drain retries on it.
+   *  `cause` says why: `The disruption budget web needs 2 healthy pods and has 2 currently`. */
+  disruptionBudgetViolated(cause: string): StatusError {
+    return new StatusError(429, 'TooManyRequests', "Cannot evict pod as it would violate the pod's disruption budget.", {
+      causes: [{ reason: 'DisruptionBudget', message: cause }],
+    });
   },
   internal(message: string): StatusError {
     return new StatusError(500, 'InternalError', `Internal error occurred: ${message}`);

@@ -14,13 +14,14 @@ import { autoscalingV2 } from './types/autoscaling-v2.ts';
 import { batchV1 } from './types/batch-v1.ts';
 import { coreV1 } from './types/core-v1.ts';
 import { metaV1 } from './types/meta-v1.ts';
+import { rbacV1 } from './types/rbac-v1.ts';
 import { WireError, WireReader } from './wire.ts';
 
 export const PROTOBUF_CONTENT_TYPE = 'application/vnd.kubernetes.protobuf';
 
 const MAGIC = [0x6b, 0x38, 0x73, 0x00];
 
-export const registry: Registry = { ...metaV1, ...coreV1, ...appsV1, ...batchV1, ...autoscalingV2, ...authV1 };
+export const registry: Registry = { ...metaV1, ...coreV1, ...appsV1, ...batchV1, ...autoscalingV2, ...authV1, ...rbacV1 };
 
 const envelope: Record<string, MessageSpec> = {
   Unknown: {
@@ -47,9 +48,17 @@ const kinds: Record<string, string> = {
   'autoscaling/v2/HorizontalPodAutoscaler': 'autoscaling.v2.HorizontalPodAutoscaler',
   'authorization.k8s.io/v1/SelfSubjectAccessReview': 'authorization.v1.SelfSubjectAccessReview',
   'authentication.k8s.io/v1/TokenRequest': 'authentication.v1.TokenRequest',
+  'rbac.authorization.k8s.io/v1/Role': 'rbac.v1.Role',
+  'rbac.authorization.k8s.io/v1/ClusterRole': 'rbac.v1.ClusterRole',
+  'rbac.authorization.k8s.io/v1/RoleBinding': 'rbac.v1.RoleBinding',
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'rbac.v1.ClusterRoleBinding',
+  'authorization.k8s.io/v1/SelfSubjectRulesReview': 'authorization.v1.SelfSubjectRulesReview',
+  'authorization.k8s.io/v1/SubjectAccessReview': 'authorization.v1.SubjectAccessReview',
+  'authentication.k8s.io/v1/SelfSubjectReview': 'authentication.v1.SelfSubjectReview',
+  'authentication.k8s.io/v1/TokenReview': 'authentication.v1.TokenReview',
 };
 const optionKinds = ['DeleteOptions', 'CreateOptions', 'UpdateOptions', 'PatchOptions'];
-for (const gv of ['v1', 'meta.k8s.io/v1', 'apps/v1', 'batch/v1', 'autoscaling/v2']) {
+for (const gv of ['v1', 'meta.k8s.io/v1', 'apps/v1', 'batch/v1', 'autoscaling/v2', 'rbac.authorization.k8s.io/v1']) {
   for (const k of optionKinds) kinds[`${gv}/${k}`] = `meta.v1.${k}`;
 }
 

@@ -75,3 +75,75 @@ describe('startSimulatedNodes', () => {
     expect((await pod('elsewhere'))?.status?.phase).not.toBe('Running');
   });
 });
+
+describe('simulated nodes that come and go', () => {
+  let fapi: ClusterApi;
+  let fleet: SimulatedNodes;
+  const renewTime = async (name: string) =>
+    (await fapi.get<KubeObject & { spec?: { renewTime?: string } }>('coordination.k8s.io/leases', 'kube-node-lease', name))?.spec?.renewTime;
+  const fpod = (name: string) => fapi.get<Pod>('core/pods', 'default', name);
+  const renewalsOf = async (name: string, count: number) => {
+    for (let i = 0; i < count; i++) {
+      const before = await renewTime(name);
+      await expect.poll(async () => (await renewTime(name)) !== before, { timeout: 10_000 }).toBe(true);
+    }
+  };
+  const ready = (n: Node | undefined) => n?.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+
+  beforeAll(async () => {
+    const store = await createTestStore();
+    await ensureBootstrapObjects(store);
+    fapi = createRegistryApi({ store, fieldManager: 'simulated-nodes-test' });
+    fleet = await startSimulatedNodes({ api: fapi, store, count: 1, prefix: 'f-', heartbeatMs: 100, runDelayMs: 20, followNodes: true, logger: pino({ level: 'silent' }) });
+  });
+
+  afterAll(async () => {
+    await fleet?.stop();
+  });
+
+  it('adds a node at runtime with the next index', async () => {
+    expect(await fleet.addNode()).toBe('f-2');
+    expect(fleet.names).toEqual(['f-1', 'f-2']);
+    const node = await fapi.get<Node>('core/nodes', '', 'f-2');
+    expect(node?.spec?.podCIDR).toBe('10.244.2.0/24');
+    expect(ready(node)).toBe('True');
+  });
+
+  it('adopts a Node created with the simulated annotation, filling in its status', async () => {
+    await fapi.create({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'f-extra', labels: { team: 'a' }, annotations: { 'zeroplane.dev/simulated': 'true' } } } as KubeObject);
+    await expect.poll(async () => ready(await fapi.get<Node>('core/nodes', '', 'f-extra')), { timeout: 10_000 }).toBe('True');
+    const node = await fapi.get<Node>('core/nodes', '', 'f-extra');
+    expect(node?.metadata.labels).toMatchObject({ team: 'a', 'kubernetes.io/hostname': 'f-extra' });
+    expect(node?.status?.allocatable).toMatchObject({ cpu: '4', pods: '110' });
+    await fapi.create(boundPod('on-extra', 'f-extra', 'Always'));
+    await expect.poll(async () => (await fpod('on-extra'))?.status?.phase, { timeout: 10_000 }).toBe('Running');
+  });
+
+  it('stops renewing the lease and moving pods of a stopped node, and resumes when started', async () => {
+    fleet.stopNode('f-1');
+    // A renewal already in flight may still land; after two renewals of f-2, f-1's lease must stand still.
+    await renewalsOf('f-2', 2);
+    const frozen = await renewTime('f-1');
+    await fapi.create(boundPod('frozen', 'f-1', 'Always'));
+    await renewalsOf('f-2', 2);
+    expect(await renewTime('f-1')).toBe(frozen);
+    expect((await fpod('frozen'))?.status?.phase).toBe('Pending');
+
+    await fleet.startNode('f-1');
+    await expect.poll(async () => (await fpod('frozen'))?.status?.phase, { timeout: 10_000 }).toBe('Running');
+    expect(await renewTime('f-1')).not.toBe(frozen);
+  });
+
+  it('obeys the stopped annotation on its Node', async () => {
+    const node = (await fapi.get<Node>('core/nodes', '', 'f-2'))!;
+    await fapi.update({ ...node, metadata: { ...node.metadata, annotations: { ...node.metadata.annotations, 'zeroplane.dev/simulated-stopped': 'true' } } } as KubeObject);
+    await fapi.create(boundPod('held', 'f-2', 'Always'));
+    await renewalsOf('f-1', 2);
+    expect((await fpod('held'))?.status?.phase).toBe('Pending');
+
+    const stopped = (await fapi.get<Node>('core/nodes', '', 'f-2'))!;
+    const { ['zeroplane.dev/simulated-stopped']: _gone, ...rest } = stopped.metadata.annotations ?? {};
+    await fapi.update({ ...stopped, metadata: { ...stopped.metadata, annotations: rest } } as KubeObject);
+    await expect.poll(async () => (await fpod('held'))?.status?.phase, { timeout: 10_000 }).toBe('Running');
+  });
+});

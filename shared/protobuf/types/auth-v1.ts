@@ -20,6 +20,31 @@ export const authV1: Record<string, MessageSpec> = {
   'authorization.v1.NonResourceAttributes': { 1: str('path'), 2: str('verb') },
   'authorization.v1.SubjectAccessReviewStatus': { 1: bool('allowed'), 2: str('reason'), 3: str('evaluationError'), 4: bool('denied') },
 
+  // kubectl auth can-i --list
+  'authorization.v1.SelfSubjectRulesReview': {
+    1: msg('metadata', 'meta.v1.ObjectMeta'),
+    2: msg('spec', 'authorization.v1.SelfSubjectRulesReviewSpec'),
+  },
+  'authorization.v1.SelfSubjectRulesReviewSpec': { 1: str('namespace') },
+  'authorization.v1.SubjectAccessReview': {
+    1: msg('metadata', 'meta.v1.ObjectMeta'),
+    2: msg('spec', 'authorization.v1.SubjectAccessReviewSpec'),
+  },
+  'authorization.v1.SubjectAccessReviewSpec': {
+    1: msg('resourceAttributes', 'authorization.v1.ResourceAttributes', ptr),
+    2: msg('nonResourceAttributes', 'authorization.v1.NonResourceAttributes', ptr),
+    3: str('user'),
+    4: strs('groups'),
+    6: str('uid'),
+  },
+  // kubectl auth whoami
+  'authentication.v1.SelfSubjectReview': { 1: msg('metadata', 'meta.v1.ObjectMeta') },
+  'authentication.v1.TokenReview': {
+    1: msg('metadata', 'meta.v1.ObjectMeta'),
+    2: msg('spec', 'authentication.v1.TokenReviewSpec'),
+  },
+  'authentication.v1.TokenReviewSpec': { 1: str('token'), 2: strs('audiences') },
+
   'authentication.v1.TokenRequest': {
     1: msg('metadata', 'meta.v1.ObjectMeta'),
     2: msg('spec', 'authentication.v1.TokenRequestSpec'),

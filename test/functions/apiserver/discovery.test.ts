@@ -24,7 +24,7 @@ function json(res: ApiResponse | undefined): any {
   return JSON.parse(res!.body as string);
 }
 
-const served = resourceTypes.filter((t) => t.group !== 'metrics.k8s.io');
+const served = resourceTypes;
 const find = (group: string, resource: string): ResourceType => {
   const t = served.find((x) => x.group === group && x.resource === resource);
   if (!t) throw new Error(`${resource}.${group} is not registered`);
@@ -96,9 +96,15 @@ describe('aggregated discovery', () => {
     }
   });
 
-  it('does not advertise metrics.k8s.io (kubectl top would start using it)', () => {
-    const names = json(get('/apis', KUBECTL_ACCEPT)).items.map((i: any) => i.metadata.name);
-    expect(names).not.toContain('metrics.k8s.io');
+  it('advertises metrics.k8s.io v1beta1 with read-only nodes and pods, as metrics-server registers them', () => {
+    const metrics = json(get('/apis', KUBECTL_ACCEPT)).items.find((i: any) => i.metadata.name === 'metrics.k8s.io');
+    expect(metrics.versions).toHaveLength(1);
+    expect(metrics.versions[0].version).toBe('v1beta1');
+    const resources = metrics.versions[0].resources.map((r: any) => [r.resource, r.responseKind.kind, r.scope, r.verbs]);
+    expect(resources).toEqual([
+      ['nodes', 'NodeMetrics', 'Cluster', ['get', 'list']],
+      ['pods', 'PodMetrics', 'Namespaced', ['get', 'list']],
+    ]);
   });
 
   it('puts the preferred (highest) version of a group first', () => {

@@ -22,7 +22,8 @@ function get(url: string, headers: Record<string, string> = {}): ApiResponse {
 }
 
 const body = (res: ApiResponse): any => JSON.parse(res.body as string);
-const served = resourceTypes.filter((t) => t.group !== 'metrics.k8s.io');
+// Create-only kinds (metrics, the authorization/authentication reviews) have no patch operation to advertise it on.
+const served = resourceTypes.filter((t) => t.group !== 'metrics.k8s.io' && t.verbs.includes('patch'));
 
 /** kubectl's query_param_verifier_v3: the first patch operation for the GVK must carry the query parameter. */
 function supportsFieldValidation(doc: any, gvk: { group: string; version: string; kind: string }): boolean | 'missing' {

@@ -1,5 +1,5 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SqsEvent } from '../../../functions/pipeline/lambda-events.ts';
 import { startSqsPoller, type SqsPoller, type SqsPollerOptions } from '../../../local/runtime/sqs-poller.ts';
 import { testSqsClient, uniquePrefix } from '../../support/dynamo.ts';
@@ -100,6 +100,32 @@ describe('startSqsPoller', () => {
     await send(queueUrl, [{ body: 'x', group: 'gx' }]);
     await expect.poll(() => calls.get('x'), { timeout: 10_000 }).toBe(2);
     await expect.poll(() => approximateCount(queueUrl), { timeout: 10_000 }).toBe(0);
+  });
+
+  it('keeps a batch whose handler outlasts the visibility timeout in flight, so it runs once', async () => {
+    const { queueUrl } = await fifoQueueWithDlq(2, 5);
+    const calls = new Map<string, number>();
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    start({
+      queueUrl,
+      // A second receiver that would take the message again if it became visible.
+      concurrency: 2,
+      handler: async (event) => {
+        for (const r of event.Records) calls.set(r.body, (calls.get(r.body) ?? 0) + 1);
+        await released;
+      },
+    });
+    await send(queueUrl, [{ body: 'slow', group: 'gs' }]);
+    await expect.poll(() => calls.get('slow'), { timeout: 10_000 }).toBe(1);
+    // Past twice the 2 s visibility timeout the message is still in flight (extended), not delivered again.
+    const since = performance.now();
+    await vi.waitFor(() => expect(performance.now() - since).toBeGreaterThan(4_500), { timeout: 10_000, interval: 100 });
+    expect(calls.get('slow')).toBe(1);
+    expect(await approximateCount(queueUrl)).toBe(1);
+    release();
+    await expect.poll(() => approximateCount(queueUrl), { timeout: 10_000 }).toBe(0);
+    expect(calls.get('slow')).toBe(1);
   });
 
   it('never processes two messages of one group at once, and keeps their order, with concurrent pollers', async () => {
