@@ -37,6 +37,13 @@ export const LAMBDA_FUNCTIONS = {
     memorySizeMiB: 512,
     timeoutSeconds: 30,
   },
+  cloud: {
+    entry: 'functions/cloud/handler.ts',
+    description: 'SQS cloud controller keys -> network load balancers, node instances, pod routes (ELBv2, EC2)',
+    memorySizeMiB: 256,
+    // ELBv2 and EC2 calls take a few hundred ms each; a first load balancer with two ports is about a dozen.
+    timeoutSeconds: 90,
+  },
 } as const satisfies Record<string, LambdaFunctionSpec>;
 
 export type LambdaName = keyof typeof LAMBDA_FUNCTIONS;
@@ -52,7 +59,8 @@ export const DISPATCH_FUNCTION: LambdaName = 'dispatch';
 export const QUEUE_CONSUMERS: Record<QueueId, LambdaName> = {
   scheduler: 'controllers',
   controllers: 'controllers',
-  cloud: 'controllers',
+  // Its own function: the only role with ELBv2 and EC2 permissions (cdk/constructs/cloud-controllers.ts).
+  cloud: 'cloud',
 };
 /** The function the EventBridge resync schedule invokes (with EventBridge's "Scheduled Event"). */
 export const RESYNC_FUNCTION: LambdaName = 'controllers';

@@ -10,6 +10,7 @@ import { QUEUES, type QueueId } from '../shared/resources.ts';
 import { overlappingCidrs } from './cidrs.ts';
 import { ApiFront } from './constructs/api-front.ts';
 import { ClusterKey } from './constructs/cluster-key.ts';
+import { CloudControllers } from './constructs/cloud-controllers.ts';
 import { ControllerQueues } from './constructs/controller-queues.ts';
 import { Resync } from './constructs/resync.ts';
 import { StateTables } from './constructs/state-tables.ts';
@@ -80,6 +81,7 @@ export class ZeroplaneStack extends Stack {
   readonly dispatch: StreamDispatch;
   readonly resync: Resync;
   readonly nodes: WorkerNodes;
+  readonly cloud: CloudControllers;
 
   constructor(scope: Construct, id: string, props: ZeroplaneProps) {
     super(scope, id, props);
@@ -143,6 +145,16 @@ export class ZeroplaneStack extends Stack {
       nodePortSourceCidrs: props.nodePortSourceCidrs,
       logRetention,
       ...cidrs,
+    });
+
+    this.cloud = new CloudControllers(this, 'CloudControllers', {
+      fn: functions[QUEUE_CONSUMERS.cloud],
+      clusterName,
+      vpc: this.nodes.vpc,
+      subnets: this.nodes.vpc.publicSubnets,
+      podCidr: cidrs.podCidr,
+      vpcCidr: cidrs.vpcCidr,
+      nodeSecurityGroup: this.nodes.securityGroup,
     });
 
     api.function.addEnvironment('SERVICE_CIDR', cidrs.serviceCidr);

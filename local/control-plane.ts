@@ -5,6 +5,8 @@
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
+import { makeCloudHandler } from '../functions/cloud/handler.ts';
+import { createRegistryApi } from '../functions/controllers/api-port.ts';
 import { makeControllersHandler } from '../functions/controllers/handler.ts';
 import type { ControllerRegistration } from '../functions/controllers/runner.ts';
 import { makeHandler as makeDispatchHandler } from '../functions/dispatch/handler.ts';
@@ -13,6 +15,7 @@ import { makeResyncHandler } from '../functions/dispatch/resync-handler.ts';
 import { makeSchedulerHandler } from '../functions/scheduler/handler.ts';
 import type { ObjectStore } from '../functions/store/object-store.ts';
 import type { QueueId } from '../shared/resources.ts';
+import { LocalLoadBalancerProvider } from './load-balancer.ts';
 import { fileCheckpointStore } from './runtime/file-checkpoints.ts';
 import { startLocalRuntime, type LocalRuntime } from './runtime/runtime.ts';
 
@@ -51,6 +54,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     nodeLifecycle: { gracePeriodSeconds: options.nodeGracePeriodSeconds },
   });
   const scheduler = makeSchedulerHandler({ store: options.store, logger: options.logger });
+  // Locally, Services of type LoadBalancer get TCP forwarders on 127.0.0.1; there is no EC2 (no node or route work).
+  const loadBalancers = new LocalLoadBalancerProvider({ api: createRegistryApi({ store: options.store, fieldManager: 'cloud-controller-manager' }), logger: options.logger });
+  const cloud = makeCloudHandler({ store: options.store, sender, logger: options.logger, loadBalancers });
   const runtime = await startLocalRuntime({
     dynamoEndpoint: options.dynamoEndpoint,
     sqsEndpoint: options.sqsEndpoint,
@@ -61,11 +67,13 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     queues: {
       controllers: { retryVisibilitySeconds, waitTimeSeconds: 2 },
       scheduler: { retryVisibilitySeconds, waitTimeSeconds: 2 },
+      cloud: { retryVisibilitySeconds, waitTimeSeconds: 2 },
     },
     handlers: {
       dispatch: makeDispatchHandler({ ...sender, logger: options.logger }),
       controllers,
       scheduler,
+      cloud,
       resync: makeResyncHandler({ ...sender, logger: options.logger }),
     },
   });
@@ -74,6 +82,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     stop: async () => {
       await runtime.stop();
       controllers.stop();
+      cloud.stop();
+      await loadBalancers.close();
     },
   };
 }

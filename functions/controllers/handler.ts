@@ -25,14 +25,19 @@ import { createDynamoStore } from '../store/dynamodb-store.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createRegistryApi, type ClusterApi } from './api-port.ts';
 import { cronJobController } from './load/cronjob.ts';
+import { hpaController } from './load/hpa.ts';
+import { clusterMetricsSource } from '../metrics/cluster-metrics.ts';
+import type { MetricsSource } from '../metrics/metrics-source.ts';
 import { daemonSetController } from './load/daemonset.ts';
 import { deploymentController } from './load/deployment.ts';
+import { disruptionController } from './load/disruption.ts';
 import { endpointsController } from './load/endpoints.ts';
 import { gcController } from './load/gc.ts';
 import { jobController } from './load/job.ts';
 import { namespaceController } from './load/namespace.ts';
 import { nodeLifecycleController, type NodeLifecycleSettings } from './load/nodelifecycle.ts';
 import { replicaSetController } from './load/replicaset.ts';
+import { serviceAccountController } from './load/serviceaccount.ts';
 import { statefulSetController } from './load/statefulset.ts';
 import { controllerReconcilers, type ControllerRegistration, type RunnerEnv } from './runner.ts';
 
@@ -48,6 +53,8 @@ export function builtinControllers(settings: { nodeLifecycle?: NodeLifecycleSett
     gcController,
     namespaceController,
     nodeLifecycleController(settings.nodeLifecycle),
+    disruptionController,
+    serviceAccountController,
   ];
 }
 
@@ -93,6 +100,8 @@ export interface ControllersHandlerDeps {
   nodeLifecycle?: NodeLifecycleSettings;
   now?: () => Date;
   api?: ClusterApi;
+  /** Where the HPA reads pod CPU from. Default: the cluster's source (simulated nodes computed, real nodes scraped). */
+  metrics?: MetricsSource;
 }
 
 export function makeControllersHandler(deps: ControllersHandlerDeps) {
@@ -109,8 +118,8 @@ export function makeControllersHandler(deps: ControllersHandlerDeps) {
     requeue: (key, delayMs) => requeuer.requeue(key, delayMs),
     logger,
   };
-  const reconcilers = controllerReconcilers(env, [...builtinControllers({ nodeLifecycle: deps.nodeLifecycle }), ...(deps.extra ?? [])]);
-  // Dispatch and the resync already send keys for controllers that are not registered yet (hpa, disruption, …):
+  const reconcilers = controllerReconcilers(env, [...builtinControllers({ nodeLifecycle: deps.nodeLifecycle }), hpaController(deps.metrics ?? clusterMetricsSource()), ...(deps.extra ?? [])]);
+  // Dispatch and the resync already send keys for controllers that are not registered yet (hpa, …):
   // acknowledge them quietly rather than warn on every node change and resync tick.
   for (const name of ControllerNameSchema.options) {
     if (name !== 'scheduler' && name !== 'loadbalancer' && !reconcilers[name]) reconcilers[name] = async (key) => logger.debug({ controller: name, key }, 'no controller registered; key acknowledged');

@@ -9,6 +9,10 @@
  *   controller for the whole namespace (key = namespace name); it recomputes every Service in it. Because Service
  *   changes use the same key, every Endpoints/EndpointSlice write in a namespace comes from one reconcile at a
  *   time. Pod changes only wake it when something endpoints show changed (endpointView).
+ * - PodDisruptionBudgets: the same for the disruption controller (key = namespace): a ready (or formerly ready) pod
+ *   whose labels, readiness or deletion changed, and any budget change, recompute every budget in the namespace.
+ * - Namespaces: an active namespace (and a removed ServiceAccount) wakes the serviceaccount controller, which
+ *   keeps the `default` ServiceAccount in it.
  * - Nodes: a node change wakes the scheduler's retry key and the DaemonSet broadcast key (BROADCAST_KEYS).
  * - Orphans a ReplicaSet could adopt are found by that ReplicaSet's own reconcile (resync), not by dispatch.
  */
@@ -17,6 +21,7 @@ import { resourceKey } from '../../shared/api/object.ts';
 import { findByKind } from '../../shared/api/registry.ts';
 import type { ResourceKey } from '../store/object-store.ts';
 import { BROADCAST_KEYS, type ControllerKey, type ControllerName } from '../pipeline/queue-message.ts';
+import { cloudKeysForNodeChange } from '../cloud/cloud-keys.ts';
 
 export interface ObjectChange {
   resource: ResourceKey;
@@ -39,7 +44,6 @@ const SELF: Record<string, ControllerName> = {
   'batch/cronjobs': 'cronjob',
   'core/namespaces': 'namespace',
   'autoscaling/horizontalpodautoscalers': 'hpa',
-  'policy/poddisruptionbudgets': 'disruption',
 };
 
 /** Controller owners (ownerReferences with controller: true) by `group/Kind`. */
@@ -88,10 +92,19 @@ export function keysForChange(change: ObjectChange): ControllerKey[] {
   }
 
   if (resource === 'core/pods') podKeys(change, out);
-  else if (resource === 'core/nodes') nodeKeys(change, out);
-  else if (resource === 'core/services') {
+  else if (resource === 'core/nodes') {
+    nodeKeys(change, out);
+    for (const k of cloudKeysForNodeChange(change)) out.add(k.controller, k.key);
+  } else if (resource === 'core/services') {
     out.add('endpoints', namespace);
     if (serviceType(before) === 'LoadBalancer' || serviceType(after) === 'LoadBalancer') out.add('loadbalancer', self);
+  } else if (resource === 'policy/poddisruptionbudgets') {
+    // Like endpoints: one key per namespace, so a budget's status has one writer among the controllers.
+    out.add('disruption', namespace);
+  } else if (resource === 'core/namespaces' && after && !after.metadata.deletionTimestamp) {
+    out.add('serviceaccount', name);
+  } else if (resource === 'core/serviceaccounts' && !after) {
+    out.add('serviceaccount', namespace);
   } else if (resource === 'coordination.k8s.io/leases' && namespace === NODE_LEASE_NAMESPACE && (!before || !after)) {
     // Renewals are time-driven work (the resync checks expiry); only a lease appearing or going away is news.
     out.add('nodelifecycle', name);
@@ -108,6 +121,9 @@ function podKeys({ namespace, name, oldObject: before, newObject: after }: Objec
     out.add('scheduler', BROADCAST_KEYS.retryUnschedulable);
   }
   if (!sameJson(endpointView(before), endpointView(after))) out.add('endpoints', namespace);
+  // Only ready pods count towards a budget: an unready pod coming or going changes no disruptionsAllowed.
+  const ready = (p?: KubeObject) => Boolean(p && conditionStatus(p, 'Ready') === 'True');
+  if ((ready(before) || ready(after)) && !sameJson(disruptionView(before), disruptionView(after))) out.add('disruption', namespace);
 }
 
 function nodeKeys({ name, oldObject: before, newObject: after }: ObjectChange, out: KeySet): void {
@@ -211,6 +227,12 @@ function endpointView(pod: KubeObject | undefined): unknown {
     hostname: field(pod, 'spec', 'hostname') ?? null,
     subdomain: field(pod, 'spec', 'subdomain') ?? null,
   };
+}
+
+/** What PodDisruptionBudget status is computed from, per pod (its owner gives the expected scale). */
+function disruptionView(pod: KubeObject | undefined): unknown {
+  if (!pod) return undefined;
+  return { labels: pod.metadata.labels ?? {}, deleting: Boolean(pod.metadata.deletionTimestamp), ready: conditionStatus(pod, 'Ready') ?? null };
 }
 
 /** What placement, DaemonSets and node lifecycle read of a node (not heartbeat times). */

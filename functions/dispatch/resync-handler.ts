@@ -9,6 +9,7 @@ import { pino, type Logger } from 'pino';
 import { ScheduledEventSchema } from '../pipeline/lambda-events.ts';
 import { BROADCAST_KEYS, type ControllerKey } from '../pipeline/queue-message.ts';
 import { queueSenderFromEnv, sendControllerKeys, type QueueSenderDeps } from './queue-sender.ts';
+import { ROUTES_KEY } from '../cloud/cloud-keys.ts';
 
 /** What a tick wakes by default: every controller with deadlines or clocks, and the scheduler's retry. */
 export const DEFAULT_RESYNC_KEYS: ControllerKey[] = [
@@ -19,6 +20,10 @@ export const DEFAULT_RESYNC_KEYS: ControllerKey[] = [
   { controller: 'replicaset', key: BROADCAST_KEYS.all },
   { controller: 'hpa', key: BROADCAST_KEYS.all },
   { controller: 'scheduler', key: BROADCAST_KEYS.retryUnschedulable },
+  // Cloud state changes without an API event (an instance terminated, a load balancer edited by hand).
+  { controller: 'loadbalancer', key: BROADCAST_KEYS.all },
+  { controller: 'cloudnode', key: BROADCAST_KEYS.all },
+  { controller: 'route', key: ROUTES_KEY },
 ];
 
 export interface ResyncDeps extends QueueSenderDeps {

@@ -21,7 +21,10 @@ export const ControllerNameSchema = z.enum([
   'nodelifecycle',
   'hpa',
   'disruption',
+  'serviceaccount',
   'loadbalancer',
+  'cloudnode',
+  'route',
 ]);
 export type ControllerName = z.infer<typeof ControllerNameSchema>;
 
@@ -29,7 +32,8 @@ export type ControllerName = z.infer<typeof ControllerNameSchema>;
  * `key` is Kubernetes' `namespace/name` (just `name` for cluster-scoped objects), except:
  * - gc keys name the resource too: `<resourceKey>:<namespace>/<name>` (`apps/replicasets:default/web-1`), since
  *   the collector handles every kind;
- * - endpoints keys are a namespace name: recompute every Service in it (see functions/dispatch/controller-keys.ts);
+ * - endpoints, disruption and serviceaccount keys are a namespace name: recompute every Service (budget) in it, or
+ *   keep its default ServiceAccount (see functions/dispatch/controller-keys.ts);
  * - keys starting with `*` are broadcasts (`*unschedulable`, `*`): see BROADCAST_KEYS.
  */
 export const ControllerKeySchema = z.object({
@@ -58,7 +62,7 @@ export type QueueMessage = z.infer<typeof QueueMessageSchema>;
 /** Which queue serves a controller: the scheduler and cloud work scale and fail separately from the rest. */
 export function queueFor(controller: ControllerName): QueueId {
   if (controller === 'scheduler') return 'scheduler';
-  if (controller === 'loadbalancer') return 'cloud';
+  if (controller === 'loadbalancer' || controller === 'cloudnode' || controller === 'route') return 'cloud';
   return 'controllers';
 }
 

@@ -8,6 +8,7 @@ import { DISPATCH_FILTER_CRITERIA } from '../../functions/dispatch/filter-criter
 import { deadLetterQueueName, QUEUES, queueName, TABLES, tableNames, type QueueId } from '../../shared/resources.ts';
 import { queueUrlVariable } from '../../cdk/constructs/controller-queues.ts';
 import { LAMBDA_FUNCTIONS, QUEUE_CONSUMERS } from '../../cdk/lambda-functions.ts';
+import { EC2_DESCRIBE_ACTIONS, ELB_DESCRIBE_ACTIONS } from '../../cdk/constructs/cloud-controllers.ts';
 import { ZEROPLANE_DEFAULTS, type ZeroplaneStack } from '../../cdk/zeroplane-stack.ts';
 import { buildStack, synthTemplate, TEST_REGION } from './stack-fixture.ts';
 
@@ -258,12 +259,12 @@ describe('Class: ZeroplaneStack', () => {
       expect(wildcards).toEqual([]);
     });
 
-    it('allows a `*` resource only for dynamodb:ListStreams (and a key policy, where `*` means the key itself)', () => {
+    it('allows a `*` resource only for dynamodb:ListStreams and the cloud Describe calls (and a key policy, where `*` means the key itself)', () => {
       const keyId = logicalId(stack.clusterKey.key);
       const starResources = allowStatements(template).filter(
         ({ resource, statement }) => resource !== keyId && asArray(statement.Resource).includes('*'),
       );
-      expect(starResources.map(({ statement }) => statement.Action)).toEqual(['dynamodb:ListStreams']);
+      expect(starResources.map(({ statement }) => statement.Action)).toEqual(['dynamodb:ListStreams', [...ELB_DESCRIBE_ACTIONS, ...EC2_DESCRIBE_ACTIONS]]);
     });
 
     it('lets dispatch read the stream and send to the queues, but not write the tables', () => {
@@ -336,11 +337,13 @@ describe('Class: ZeroplaneStack', () => {
       sized.hasResourceProperties('AWS::EC2::LaunchTemplate', { LaunchTemplateData: Match.objectLike({ InstanceType: 'm7g.large' }) });
     });
 
-    it('opens NodePorts only to the listed sources', () => {
+    it('opens NodePorts only to the VPC (load balancer health checks) and the listed sources', () => {
       expect(template.findResources('AWS::EC2::SecurityGroupIngress', { Properties: { FromPort: 30000 } })).toEqual({});
+      const fromVpc = { CidrIp: ZEROPLANE_DEFAULTS.vpcCidr, FromPort: 30000, ToPort: 32767, IpProtocol: 'tcp', Description: Match.anyValue() };
+      template.hasResourceProperties('AWS::EC2::SecurityGroup', { SecurityGroupIngress: [fromVpc] });
       const { template: open } = synthTemplate({ nodePortSourceCidrs: ['203.0.113.0/24'] });
       open.hasResourceProperties('AWS::EC2::SecurityGroup', {
-        SecurityGroupIngress: [{ CidrIp: '203.0.113.0/24', FromPort: 30000, ToPort: 32767, IpProtocol: 'tcp', Description: Match.anyValue() }],
+        SecurityGroupIngress: [{ CidrIp: '203.0.113.0/24', FromPort: 30000, ToPort: 32767, IpProtocol: 'tcp', Description: Match.anyValue() }, fromVpc],
       });
     });
   });

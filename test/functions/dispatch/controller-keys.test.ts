@@ -72,7 +72,12 @@ describe('keysForChange', () => {
     [
       'a pod becoming ready wakes its owner and the endpoints',
       podChange(pod({ nodeName: 'n', phase: 'Running', ip: '10.0.0.1', ready: 'False' }), pod({ nodeName: 'n', phase: 'Running', ip: '10.0.0.1', ready: 'True' })),
-      [k('replicaset', 'default/web-5d8f'), k('endpoints', 'default')],
+      [k('replicaset', 'default/web-5d8f'), k('endpoints', 'default'), k('disruption', 'default')],
+    ],
+    [
+      'a ready pod removed wakes the disruption budgets of its namespace',
+      podChange(pod({ nodeName: 'n', phase: 'Running', ready: 'True' }), undefined),
+      [k('replicaset', 'default/web-5d8f'), k('scheduler', '*unschedulable'), k('endpoints', 'default'), k('disruption', 'default'), k('gc', podGc), k('gc', rsGc)],
     ],
     [
       'a bound pod removed frees capacity: scheduler retry, owner, endpoints, gc for itself and its owner',
@@ -121,14 +126,14 @@ describe('keysForChange', () => {
       { resource: 'batch/jobs', namespace: 'ops', name: 'backup-1', newObject: obj('batch/v1', 'Job', 'backup-1', 'ops', {}, { ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: 'backup', uid: 'c', controller: true }] }) },
       [k('job', 'ops/backup-1'), k('cronjob', 'ops/backup'), k('gc', gcKey('batch/jobs', 'ops', 'backup-1'))],
     ],
-    ['a new node wakes scheduling, DaemonSets and node lifecycle', nodeChange(undefined, node()), [k('scheduler', '*unschedulable'), k('daemonset', '*'), k('nodelifecycle', 'node-1')]],
+    ['a new node wakes scheduling, DaemonSets, node lifecycle, load balancers and routes', nodeChange(undefined, node()), [k('scheduler', '*unschedulable'), k('daemonset', '*'), k('nodelifecycle', 'node-1'), k('loadbalancer', '*'), k('route', 'vpc')]],
     ['a node heartbeat wakes nobody', nodeChange(node(), node({ heartbeat: '2026-01-01T00:00:10Z' })), []],
     ['a cordoned node wakes scheduling, DaemonSets and node lifecycle', nodeChange(node(), node({ unschedulable: true })), [k('scheduler', '*unschedulable'), k('daemonset', '*'), k('nodelifecycle', 'node-1')]],
-    ['a node going NotReady wakes node lifecycle', nodeChange(node(), node({ ready: 'Unknown' })), [k('scheduler', '*unschedulable'), k('daemonset', '*'), k('nodelifecycle', 'node-1')]],
+    ['a node going NotReady wakes node lifecycle, load balancers and the cloud node check', nodeChange(node(), node({ ready: 'Unknown' })), [k('scheduler', '*unschedulable'), k('daemonset', '*'), k('nodelifecycle', 'node-1'), k('loadbalancer', '*'), k('cloudnode', 'node-1')]],
     [
       'a removed node wakes the same and the gc',
       nodeChange(node(), undefined),
-      [k('scheduler', '*unschedulable'), k('daemonset', '*'), k('nodelifecycle', 'node-1'), k('gc', gcKey('core/nodes', '', 'node-1'))],
+      [k('scheduler', '*unschedulable'), k('daemonset', '*'), k('nodelifecycle', 'node-1'), k('loadbalancer', '*'), k('route', 'vpc'), k('gc', gcKey('core/nodes', '', 'node-1'))],
     ],
     [
       'a new node lease wakes node lifecycle',
@@ -152,7 +157,26 @@ describe('keysForChange', () => {
       { resource: 'core/services', namespace: 'default', name: 'web', oldObject: obj('v1', 'Service', 'web', 'default', { spec: { type: 'LoadBalancer' } }), newObject: obj('v1', 'Service', 'web', 'default', { spec: { type: 'ClusterIP' } }) },
       [k('endpoints', 'default'), k('loadbalancer', 'default/web')],
     ],
-    ['a namespace change wakes the namespace controller', { resource: 'core/namespaces', namespace: '', name: 'team-a', newObject: obj('v1', 'Namespace', 'team-a', undefined) }, [k('namespace', 'team-a')]],
+    [
+      'a namespace change wakes the namespace controller and the default ServiceAccount',
+      { resource: 'core/namespaces', namespace: '', name: 'team-a', newObject: obj('v1', 'Namespace', 'team-a', undefined) },
+      [k('namespace', 'team-a'), k('serviceaccount', 'team-a')],
+    ],
+    [
+      'a deleting namespace needs no ServiceAccount',
+      { resource: 'core/namespaces', namespace: '', name: 'team-a', newObject: obj('v1', 'Namespace', 'team-a', undefined, {}, { deletionTimestamp: '2026-01-01T00:00:00Z' }) },
+      [k('namespace', 'team-a'), k('gc', gcKey('core/namespaces', '', 'team-a'))],
+    ],
+    [
+      'a removed ServiceAccount wakes the ServiceAccount controller of its namespace',
+      { resource: 'core/serviceaccounts', namespace: 'team-a', name: 'default', oldObject: obj('v1', 'ServiceAccount', 'default', 'team-a') },
+      [k('serviceaccount', 'team-a'), k('gc', gcKey('core/serviceaccounts', 'team-a', 'default'))],
+    ],
+    [
+      'a PodDisruptionBudget change wakes the budgets of its namespace',
+      { resource: 'policy/poddisruptionbudgets', namespace: 'default', name: 'web', newObject: obj('policy/v1', 'PodDisruptionBudget', 'web', 'default') },
+      [k('disruption', 'default')],
+    ],
     ['an Event wakes nobody', { resource: 'core/events', namespace: 'default', name: 'e1', newObject: obj('v1', 'Event', 'e1', 'default', {}, { ownerReferences: [rsRef] }) }, []],
     ['a ConfigMap without owners wakes nobody', { resource: 'core/configmaps', namespace: 'default', name: 'cfg', newObject: obj('v1', 'ConfigMap', 'cfg', 'default') }, []],
     [
