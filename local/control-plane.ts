@@ -3,6 +3,7 @@
  * under the local runtime's stream and SQS pollers. Used by startLocalCluster and by tests that want the real
  * pipeline over their own tables and queues.
  */
+import { meterInvocations } from './usage-meter.ts';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
 import { makeCloudHandler } from '../functions/cloud/handler.ts';
@@ -69,12 +70,13 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       scheduler: { retryVisibilitySeconds, waitTimeSeconds: 2 },
       cloud: { retryVisibilitySeconds, waitTimeSeconds: 2 },
     },
+    // Each handler counts as one Lambda function's invocations while a bench meters usage (local/usage-meter.ts).
     handlers: {
-      dispatch: makeDispatchHandler({ ...sender, logger: options.logger }),
-      controllers,
-      scheduler,
-      cloud,
-      resync: makeResyncHandler({ ...sender, logger: options.logger }),
+      dispatch: meterInvocations('dispatch', makeDispatchHandler({ ...sender, logger: options.logger })),
+      controllers: meterInvocations('controllers', controllers),
+      scheduler: meterInvocations('controllers', scheduler),
+      cloud: meterInvocations('controllers', cloud),
+      resync: meterInvocations('resync', makeResyncHandler({ ...sender, logger: options.logger })),
     },
   });
   return {
