@@ -161,7 +161,10 @@ describe('Class: ZeroplaneStack', () => {
         MaximumRecordAgeInSeconds: 3600,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         FilterCriteria: {
-          Filters: [{ Pattern: Match.serializedJson({ dynamodb: { Keys: { pk: { S: [{ 'anything-but': ['core/events', 'events.k8s.io/events'] }] } } } }) }],
+          Filters: [
+            { Pattern: Match.serializedJson({ dynamodb: { Keys: { pk: { S: [{ 'anything-but': ['core/events', 'events.k8s.io/events', 'coordination.k8s.io/leases'] }] } } } }) },
+            { Pattern: Match.serializedJson({ eventName: ['INSERT', 'REMOVE'], dynamodb: { Keys: { pk: { S: ['coordination.k8s.io/leases'] } } } }) },
+          ],
         },
         DestinationConfig: { OnFailure: { Destination: getAtt(stack.dispatch.onFailureQueue, 'Arn') } },
       });

@@ -43,4 +43,14 @@ describe('compileFilterCriteria', () => {
     expect(filter(record('events.k8s.io/events'))).toBe(false);
     expect(filter(record('core/pods'))).toBe(true);
   });
+
+  it.each([
+    ['MODIFY', false],
+    ['INSERT', true],
+    ['REMOVE', true],
+  ])('passes a Lease %s only when it is a creation or removal (renewals wake nothing)', (eventName, passes) => {
+    const filter = compileFilterCriteria(DISPATCH_FILTER_CRITERIA);
+    expect(filter(record('coordination.k8s.io/leases', eventName))).toBe(passes);
+    expect(filter(record('apps/deployments', eventName))).toBe(true);
+  });
 });
