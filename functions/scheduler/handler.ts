@@ -2,8 +2,8 @@
  * The scheduler queue consumer. A batch of keys (pod keys, or the `*unschedulable` broadcast meaning "every
  * pending pod") is one scheduling cycle: one snapshot of nodes and pods, scheduleBatch over the pending pods the
  * keys name, then per node a ledger reservation (binder.ts: the conditional write that refuses overcommit across
- * concurrent schedulers) and the pods/binding writes. Pods the ledger refused are scheduled again against a fresh
- * snapshot; pods that fit nowhere get PodScheduled=False/Unschedulable with the FitError message and a
+ * concurrent schedulers) and the pods/binding writes, a bounded number in flight (bounded.ts), then the Events.
+ * Pods the ledger refused are scheduled again against a fresh snapshot; pods that fit nowhere get PodScheduled=False/Unschedulable with the FitError message and a
  * FailedScheduling Event (written only when the message changes, so resync retries do not pile up Events).
  *
  * A whole batch is one cycle, so its records succeed or fail together (a thrown cycle reports every record).
@@ -21,6 +21,7 @@ import { createRegistryApi, isReason, type ClusterApi } from '../controllers/api
 import { recordEvents, type RunnerEnv } from '../controllers/runner.ts';
 import { refOf } from '../controllers/types.ts';
 import { Binder } from './binder.ts';
+import { forEachBounded } from './bounded.ts';
 import { scheduleBatch, Snapshot } from './schedule.ts';
 
 export interface SchedulerDeps {
@@ -31,6 +32,10 @@ export interface SchedulerDeps {
 }
 
 const CYCLES = 5;
+/** Writes in flight per cycle: node reservations × binds on each (see bounded.ts). */
+const NODES_IN_FLIGHT = 32;
+const BINDS_PER_NODE_IN_FLIGHT = 4;
+const EVENTS_IN_FLIGHT = 64;
 
 export interface CycleResult {
   bound: number;
@@ -66,33 +71,48 @@ export class Scheduler {
     const out: CycleResult = { bound: 0, unschedulable: 0, deferred: 0 };
     let wanted: ReadonlySet<string> | undefined = all ? undefined : keys;
     for (let cycle = 0; cycle < CYCLES; cycle++) {
+      const t0 = performance.now();
       const [nodes, pods] = await Promise.all([this.api.list<Node>('core/nodes'), this.api.list<Pod>('core/pods')]);
+      const t1 = performance.now();
       const pending = pods.items.filter((p) => needsScheduling(p) && (!wanted || wanted.has(podKey(p)))).sort(byAge);
       if (pending.length === 0) return out;
       const snapshot = new Snapshot(nodes.items, pods.items);
       const placements = scheduleBatch(pending, snapshot);
+      const t2 = performance.now();
       const byNode = new Map<string, Pod[]>();
       const unschedulable: { pod: Pod; message: string }[] = [];
       for (const { pod, result } of placements) {
-        if ('node' in result) byNode.set(result.node, [...(byNode.get(result.node) ?? []), pod]);
-        else unschedulable.push({ pod, message: result.unschedulable });
+        if (!('node' in result)) unschedulable.push({ pod, message: result.unschedulable });
+        else {
+          const list = byNode.get(result.node);
+          if (list) list.push(pod);
+          else byNode.set(result.node, [pod]);
+        }
       }
       const refused = new Set<string>();
-      await Promise.all(
-        [...byNode].map(async ([nodeName, podsForNode]) => {
-          const node = snapshot.node(nodeName)!.node;
-          const reserved = await this.binder.reserve(node, podsForNode);
-          const ok = new Set(reserved.map((p) => p.metadata.uid));
-          for (const p of podsForNode) if (!ok.has(p.metadata.uid)) refused.add(podKey(p));
-          await Promise.all(reserved.map(async (pod) => {
-            if (await this.bind(pod, nodeName)) out.bound++;
-          }));
-        }),
+      const scheduled: { pod: Pod; node: string }[] = [];
+      // Per node: reserve, then bind at once, so a reservation is never left unbound for long (another scheduler
+      // may prune unbound entries after RESERVATION_TTL_MS). Nodes and binds are bounded (bounded.ts).
+      await forEachBounded([...byNode], NODES_IN_FLIGHT, async ([nodeName, podsForNode]) => {
+        const node = snapshot.node(nodeName)!.node;
+        const reserved = await this.binder.reserve(node, podsForNode);
+        const ok = new Set(reserved.map((p) => p.metadata.uid));
+        for (const p of podsForNode) if (!ok.has(p.metadata.uid)) refused.add(podKey(p));
+        await forEachBounded(reserved, BINDS_PER_NODE_IN_FLIGHT, async (pod) => {
+          if (await this.bind(pod, nodeName)) scheduled.push({ pod, node: nodeName });
+        });
+      });
+      out.bound += scheduled.length;
+      const t3 = performance.now();
+      // Events after the binds: they inform people, and must not hold up placing the next pod.
+      await forEachBounded(scheduled, EVENTS_IN_FLIGHT, ({ pod, node }) =>
+        recordEvents(this.env, [{ regarding: refOf(pod), type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${podKey(pod)} to ${node}` }], 'default-scheduler'),
       );
-      await Promise.all(unschedulable.map(async ({ pod, message }) => {
+      await forEachBounded(unschedulable, EVENTS_IN_FLIGHT, async ({ pod, message }) => {
         out.unschedulable++;
         await this.markUnschedulable(pod, message);
-      }));
+      });
+      this.logger.debug({ cycle, pending: pending.length, listMs: t1 - t0, placeMs: t2 - t1, bindMs: t3 - t2, eventsMs: performance.now() - t3 }, 'scheduling cycle timings');
       if (refused.size === 0) return out;
       wanted = refused;
       out.deferred = refused.size;
@@ -108,7 +128,6 @@ export class Scheduler {
       if (isReason(err, 'Conflict', 'NotFound')) return false;
       throw err;
     }
-    await recordEvents(this.env, [{ regarding: refOf(pod), type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${podKey(pod)} to ${node}` }], 'default-scheduler');
     return true;
   }
 

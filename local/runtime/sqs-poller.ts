@@ -5,8 +5,13 @@
  * they come back after the visibility timeout, and the queue's redrive policy moves them to the dead-letter queue
  * after maxReceiveCount. On a FIFO queue a message group stays locked while its messages are in flight, so with
  * any `concurrency` one key is never processed twice at once.
+ *
+ * Unlike Lambda, this process cannot kill a handler that overruns: a handler given up on (middy's timeout answers
+ * early) would keep running while its messages came back and ran again, two reconciles of one key at once. So the
+ * handler gets a long deadline (handlerTimeoutMs), and while it runs the batch's visibility is extended every
+ * half visibility timeout: the messages stay in flight, and the group locked, until the handler is really done.
  */
-import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
 import type { BatchResponse, SqsEvent, SqsRecord } from '../../functions/pipeline/lambda-events.ts';
 import { makeInvokeContext, type InvokeContext } from './invoke-context.ts';
@@ -31,6 +36,10 @@ export interface SqsPollerOptions {
    * before its next attempt, by receive count (retries with backoff instead of the queue's whole timeout).
    */
   retryVisibilitySeconds?: (receiveCount: number) => number;
+  /** The deadline handlers see in their context (middy answers early when it passes). Default 15 min, Lambda's maximum. */
+  handlerTimeoutMs?: number;
+  /** The queue's visibility timeout (s), for extending a running batch's. Default: read from the queue. */
+  visibilityTimeoutSeconds?: number;
   region?: string;
   /** The function name handlers see in their context. Default `controllers`. */
   functionName?: string;
@@ -96,9 +105,38 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
     }
   };
 
+  let visibility: Promise<number> | undefined;
+  const visibilitySeconds = (): Promise<number> =>
+    (visibility ??= options.visibilityTimeoutSeconds !== undefined
+      ? Promise.resolve(options.visibilityTimeoutSeconds)
+      : options.client
+          .send(new GetQueueAttributesCommand({ QueueUrl: options.queueUrl, AttributeNames: ['VisibilityTimeout'] }))
+          .then((out) => Number(out.Attributes?.VisibilityTimeout ?? 30) || 30));
+
+  /** Keeps the batch in flight while `work` runs (a heartbeat every half visibility timeout). */
+  const keepInFlight = async <T>(records: SqsRecord[], work: () => Promise<T>): Promise<T> => {
+    const seconds = await visibilitySeconds().catch(() => 30);
+    const timer = setInterval(() => {
+      options.client
+        .send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: options.queueUrl,
+            Entries: records.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle, VisibilityTimeout: seconds })),
+          }),
+        )
+        .catch((err: unknown) => log?.warn({ queueUrl: options.queueUrl, err }, 'could not extend the visibility of a running batch'));
+    }, (seconds * 1000) / 2);
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
+    }
+  };
+
   const invoke = async (records: SqsRecord[]): Promise<Set<string>> => {
     try {
-      const result = await options.handler({ Records: records }, makeInvokeContext(options.functionName ?? 'controllers', 60_000, region));
+      const context = makeInvokeContext(options.functionName ?? 'controllers', options.handlerTimeoutMs ?? 900_000, region);
+      const result = await keepInFlight(records, () => options.handler({ Records: records }, context));
       const ids = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
       // An identifier that is not in the batch fails the whole batch, as on Lambda.
       if ([...ids].some((id) => !records.some((r) => r.messageId === id))) return new Set(records.map((r) => r.messageId));

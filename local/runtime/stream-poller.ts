@@ -99,7 +99,9 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
   const invoke = async (records: DynamoDBStreamRecord[]): Promise<Outcome> => {
     let result: BatchResponse | void | undefined;
     try {
-      result = await options.handler({ Records: records }, makeInvokeContext(options.functionName ?? 'dispatch', 60_000, region));
+      // Lambda's maximum deadline: this process cannot kill an overrunning handler, so it must not give up on one
+      // (middy answering early) and deliver the same records again while the first invocation still runs.
+      result = await options.handler({ Records: records }, makeInvokeContext(options.functionName ?? 'dispatch', 900_000, region));
     } catch (error) {
       return { ok: false, error };
     }
