@@ -4,6 +4,8 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { startLocalCluster, type LocalCluster } from './cluster.ts';
+import { addAgentCommand } from '../node-agent/main.ts';
+import { addAwsCommands } from './aws-commands.ts';
 
 export const READY_LINE = 'Zeroplane is ready';
 
@@ -19,7 +21,26 @@ function parseCount(value: string): number {
   return n;
 }
 
-async function up(opts: { dataDir: string; port: number; ephemeral: boolean; simulatedNodes: number; controllers: boolean }): Promise<void> {
+function parseSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('not a whole number of seconds (≥ 1)');
+  return n;
+}
+
+interface UpOptions {
+  dataDir: string;
+  port: number;
+  ephemeral: boolean;
+  simulatedNodes: number;
+  controllers: boolean;
+  nodeMonitorGracePeriod?: number;
+  defaultNotReadyTolerationSeconds?: number;
+  defaultUnreachableTolerationSeconds?: number;
+  agent: boolean;
+  agentNetns?: string;
+}
+
+async function up(opts: UpOptions): Promise<void> {
   const startedAt = performance.now();
   let cluster: LocalCluster;
   try {
@@ -29,6 +50,10 @@ async function up(opts: { dataDir: string; port: number; ephemeral: boolean; sim
       ephemeral: opts.ephemeral,
       simulatedNodes: opts.simulatedNodes,
       controllers: opts.controllers,
+      nodeGracePeriodSeconds: opts.nodeMonitorGracePeriod,
+      defaultTolerationSeconds: { notReady: opts.defaultNotReadyTolerationSeconds, unreachable: opts.defaultUnreachableTolerationSeconds },
+      agent: opts.agent,
+      ...(opts.agentNetns ? { agentNetns: opts.agentNetns } : {}),
       log: (line) => console.log(line),
     });
   } catch (err) {
@@ -68,7 +93,15 @@ program
   .option('--ephemeral', 'keep DynamoDB in memory: nothing survives a stop', false)
   .option('--simulated-nodes <n>', 'register n simulated nodes that run the pods bound to them', parseCount, 0)
   .option('--no-controllers', 'do not run the controllers, the scheduler and the event pipeline')
+  .option('--node-monitor-grace-period <seconds>', 'seconds without a lease renewal before a node is NotReady (default 40)', parseSeconds)
+  .option('--default-not-ready-toleration-seconds <seconds>', 'tolerationSeconds added to pods for the not-ready taint (default 300)', parseSeconds)
+  .option('--default-unreachable-toleration-seconds <seconds>', 'tolerationSeconds added to pods for the unreachable taint (default 300)', parseSeconds)
+  .option('--no-agent', 'do not run this machine as a node, even when Docker answers')
+  .option('--agent-netns <name>', "put the node's bridge, rules and DNS in this network namespace (made by the caller)")
   .action(up);
+
+addAgentCommand(program);
+addAwsCommands(program);
 
 program
   .command('tools')

@@ -6,6 +6,7 @@
  * AWS_ENDPOINT_URL, e.g. LocalStack) → tables and queues → bootstrap objects → TLS, token, kubeconfig → HTTPS front.
  * Anything started before a failure is stopped again, in reverse order.
  */
+import { meterInvocations } from './usage-meter.ts';
 import { spawnSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -29,6 +30,7 @@ import { startSimulatedNodes } from './simulated-nodes.ts';
 import { createRegistryApi } from '../functions/controllers/api-port.ts';
 import { ensureTls } from './tls.ts';
 import { ensureNodeClientCert } from './node-client-cert.ts';
+import { dockerAnswers, localNodeName, NO_DOCKER_LINE, startLocalNode } from './local-node.ts';
 import { defaultTolerationSeconds } from '../shared/api/kinds/pod.ts';
 
 export interface LocalClusterOptions {
@@ -56,6 +58,10 @@ export interface LocalClusterOptions {
   nodeGracePeriodSeconds?: number;
   /** tolerationSeconds admission adds to pods for the not-ready / unreachable taints. Default 300 each. */
   defaultTolerationSeconds?: { notReady?: number; unreachable?: number };
+  /** Run this machine as a real node (local/local-node.ts) when Docker answers. Default false (the CLI's default is true). */
+  agent?: boolean;
+  /** With `agent`: the node's network plane goes into this named network namespace (the caller made it). */
+  agentNetns?: string;
 }
 
 export interface LocalCluster {
@@ -191,7 +197,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       port,
       certPem: tls.serverCertPem,
       keyPem: tls.serverKeyPem,
-      core,
+      core: meterInvocations('api', core),
       onError: (err) => logger.error({ err }, 'https front error'),
     });
     cleanups.push(() => front.close());
@@ -230,6 +236,16 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     }
 
     const issueNodeToken = (nodeName: string, expirationSeconds?: number) => tokenIssuer.issueNodeToken(nodeName, { expirationSeconds });
+    if (options.agent) {
+      if (await dockerAnswers()) {
+        t0 = performance.now();
+        const nodeName = localNodeName();
+        log(`• starting node ${nodeName} (Docker${options.agentNetns ? `, network in netns ${options.agentNetns}` : ''})…`);
+        const node = await startLocalNode({ server: front.url, caCertPem: tls.caCertPem, dataDir, token: await issueNodeToken(nodeName), nodeName, ...(options.agentNetns ? { netns: options.agentNetns } : {}), log: logger });
+        cleanups.push(() => node.stop());
+        log(`✓ node ${nodeName}: pod CIDR ${node.agent.podCidr}, node server ${node.nodeIP}:${node.serverPort} (${seconds(t0)})`);
+      } else log(NO_DOCKER_LINE);
+    }
     return { kubeconfigPath, url: front.url, dataDir, dynamoEndpoint, sqsEndpoint, issueNodeToken, stop };
   } catch (err) {
     await stop();

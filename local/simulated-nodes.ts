@@ -6,6 +6,12 @@
  *   Running, restartPolicy Never/OnFailure → (runForMs) Succeeded, exit code 0 — or the exit code in the
  *   `zeroplane.dev/simulated-exit-code` annotation (non-zero → Failed).
  * Nodes: 4 CPU, 16Gi, 110 pods, Ready, labels kubernetes.io/hostname and topology.kubernetes.io/zone (3 zones).
+ *
+ * Nodes come and go at runtime, as kwok's do: addNode() registers one more; stopNode() makes one fall silent
+ * like a crashed kubelet (no lease renewals, its pods frozen as they are) and startNode() brings it back. With
+ * `followNodes`, the same is driven through the API, so kubectl can do it against a running `zeroplane up`:
+ * a Node created with the annotation `zeroplane.dev/simulated: "true"` is adopted (its status filled in), and
+ * `zeroplane.dev/simulated-stopped: "true"` on a simulated Node stops it until the annotation goes away.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -18,6 +24,7 @@ import { isReason, type ClusterApi } from '../functions/controllers/api-port.ts'
 
 export const EXIT_CODE_ANNOTATION = 'zeroplane.dev/simulated-exit-code';
 export const SIMULATED_ANNOTATION = 'zeroplane.dev/simulated';
+export const STOPPED_ANNOTATION = 'zeroplane.dev/simulated-stopped';
 export const ZONES = ['zone-a', 'zone-b', 'zone-c'];
 const LEASE_NAMESPACE = 'kube-node-lease';
 const LEASE_DURATION_SECONDS = 40;
@@ -34,11 +41,20 @@ export interface SimulatedNodesOptions {
   runForMs?: number;
   /** Lease renewal period. Default 10 s. */
   heartbeatMs?: number;
+  /** Adopt Nodes created with the simulated annotation and obey the stopped annotation (see above). Default false. */
+  followNodes?: boolean;
   logger?: Logger;
 }
 
 export interface SimulatedNodes {
+  /** The nodes simulated now (a live list: addNode and adopted Nodes join it). */
   names: string[];
+  /** Registers one more simulated node (default name: the next `<prefix><i>`); resolves to its name. */
+  addNode(name?: string): Promise<string>;
+  /** The node stops renewing its Lease and moving its pods, like a crashed kubelet. */
+  stopNode(name: string): void;
+  /** A stopped node reports Ready again and resumes its pods. */
+  startNode(name: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -106,6 +122,10 @@ function exitCodeOf(pod: Pod): number {
   return Number.isInteger(v) ? v : 1;
 }
 
+function isReady(pod: Pod): boolean {
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
 function finishes(pod: Pod): boolean {
   const policy = pod.spec.restartPolicy ?? 'Always';
   return policy === 'Never' || policy === 'OnFailure';
@@ -116,6 +136,10 @@ interface NodeState {
   index: number;
   usedIps: Set<string>;
   next: number;
+  /** Effective: stopped by a stopNode() call or by the stopped annotation (followNodes); either keeps it down. */
+  stopped: boolean;
+  stoppedByCall: boolean;
+  stoppedByAnnotation: boolean;
 }
 
 export async function startSimulatedNodes(options: SimulatedNodesOptions): Promise<SimulatedNodes> {
@@ -129,9 +153,18 @@ export async function startSimulatedNodes(options: SimulatedNodesOptions): Promi
   /** Pods with a transition scheduled (by uid), so one pod never gets two timers for the same step. */
   const scheduled = new Map<string, string>();
 
+  const names: string[] = [];
+  const track = (name: string, index: number): NodeState => {
+    const state: NodeState = { name, index, usedIps: new Set(), next: 2, stopped: false, stoppedByCall: false, stoppedByAnnotation: false };
+    nodes.set(name, state);
+    names.push(name);
+    return state;
+  };
+  const nextIndex = (): number => Math.max(0, ...[...nodes.values()].map((n) => n.index)) + 1;
+
   for (let i = 1; i <= options.count; i++) {
     const name = `${prefix}${i}`;
-    nodes.set(name, { name, index: i, usedIps: new Set(), next: 2 });
+    track(name, i);
     await registerNode(api, simulatedNode(name, i));
     await renewLease(api, name);
   }
@@ -146,7 +179,7 @@ export async function startSimulatedNodes(options: SimulatedNodesOptions): Promi
   };
 
   const heartbeat = setInterval(() => {
-    for (const name of nodes.keys()) renewLease(api, name).catch((err: unknown) => logger?.warn({ err, node: name }, 'lease renewal failed'));
+    for (const [name, state] of nodes) if (!state.stopped) renewLease(api, name).catch((err: unknown) => logger?.warn({ err, node: name }, 'lease renewal failed'));
   }, options.heartbeatMs ?? 10_000);
 
   const allocateIp = (state: NodeState): string => {
@@ -175,10 +208,10 @@ export async function startSimulatedNodes(options: SimulatedNodesOptions): Promi
       const pod = await api.get<Pod>('core/pods', ns, name);
       if (!pod || pod.metadata.uid !== uid || pod.metadata.deletionTimestamp) return;
       const state = pod.spec.nodeName ? nodes.get(pod.spec.nodeName) : undefined;
-      if (!state) return;
+      if (!state || state.stopped) return;
       const phase = pod.status?.phase ?? 'Pending';
       let status: Pod['status'];
-      if (want === 'run' && phase === 'Pending') status = runningStatus(pod, pod.status?.podIP ?? allocateIp(state), hostIp(state.index));
+      if (want === 'run' && (phase === 'Pending' || (phase === 'Running' && !isReady(pod)))) status = runningStatus(pod, pod.status?.podIP ?? allocateIp(state), hostIp(state.index));
       else if (want === 'finish' && phase === 'Running') status = finishedStatus(pod, exitCodeOf(pod));
       else return;
       try {
@@ -198,8 +231,10 @@ export async function startSimulatedNodes(options: SimulatedNodesOptions): Promi
     const state = pod.spec.nodeName ? nodes.get(pod.spec.nodeName) : undefined;
     if (!state || pod.metadata.deletionTimestamp) return;
     if (pod.status?.podIP) state.usedIps.add(pod.status.podIP);
+    if (state.stopped) return;
     const phase = pod.status?.phase ?? 'Pending';
-    const want = phase === 'Pending' ? 'run' : phase === 'Running' && finishes(pod) ? 'finish' : undefined;
+    // A Running pod that is not Ready was marked so while its node was silent: the node vouches for it again.
+    const want = phase === 'Pending' || (phase === 'Running' && !isReady(pod)) ? 'run' : phase === 'Running' && finishes(pod) ? 'finish' : undefined;
     if (!want || scheduled.get(uid) === want) return;
     scheduled.set(uid, want);
     later(want === 'run' ? runDelayMs : runForMs, () => step(uid, pod.metadata.namespace ?? '', pod.metadata.name ?? '', want));
@@ -232,14 +267,111 @@ export async function startSimulatedNodes(options: SimulatedNodesOptions): Promi
   };
   const watching = watchLoop();
 
+  /** Picks up the pods already bound to a node that just joined or came back. */
+  const resumePods = async (name: string): Promise<void> => {
+    const listed = await api.list<Pod>('core/pods', undefined, (o) => (o as Pod).spec?.nodeName === name);
+    for (const pod of listed.items) observe(pod);
+  };
+
+  const addNode = async (name?: string): Promise<string> => {
+    const index = nextIndex();
+    const nodeName = name ?? `${prefix}${index}`;
+    if (nodes.has(nodeName)) return nodeName;
+    track(nodeName, index);
+    await registerNode(api, simulatedNode(nodeName, index));
+    await renewLease(api, nodeName);
+    return nodeName;
+  };
+
+  /** A Node someone created with the simulated annotation: fill in what a kubelet would post, then run it. */
+  const adoptNode = async (node: Node): Promise<void> => {
+    const name = node.metadata.name ?? '';
+    const state = track(name, nextIndex());
+    const template = simulatedNode(name, state.index);
+    if (!node.status?.allocatable) {
+      const labels = { ...template.metadata.labels, ...(node.metadata.labels ?? {}) };
+      const withLabels = await api.update<Node>({ ...node, metadata: { ...node.metadata, labels }, spec: { ...template.spec, ...(node.spec ?? {}) } } as Node);
+      await api.updateStatus({ ...withLabels, status: template.status } as KubeObject);
+    }
+    await renewLease(api, name);
+    await resumePods(name);
+  };
+
+  const stopNode = (name: string): void => {
+    const state = nodes.get(name);
+    if (!state) return;
+    state.stoppedByCall = true;
+    state.stopped = true;
+  };
+
+  /** Back up once nothing holds the node down: Ready again, lease renewed, its pods picked up. */
+  const resume = async (state: NodeState): Promise<void> => {
+    if (!state.stopped || state.stoppedByCall || state.stoppedByAnnotation) return;
+    state.stopped = false;
+    await registerNode(api, simulatedNode(state.name, state.index));
+    await renewLease(api, state.name);
+    await resumePods(state.name);
+  };
+
+  const startNode = async (name: string): Promise<void> => {
+    const state = nodes.get(name);
+    if (!state) return;
+    state.stoppedByCall = false;
+    await resume(state);
+  };
+
+  /** followNodes: adoption and the stopped annotation, level-triggered from each Node event. */
+  const onNode = async (node: Node, deleted: boolean): Promise<void> => {
+    const name = node.metadata.name ?? '';
+    const state = nodes.get(name);
+    if (deleted) {
+      // Gone from the cluster: stop simulating it (a Node created again under this name is adopted afresh).
+      if (state) {
+        nodes.delete(name);
+        names.splice(names.indexOf(name), 1);
+      }
+      return;
+    }
+    const annotations = node.metadata.annotations ?? {};
+    if (!state) {
+      if (annotations[SIMULATED_ANNOTATION] === 'true' && !node.metadata.deletionTimestamp) await adoptNode(node);
+      return;
+    }
+    state.stoppedByAnnotation = annotations[STOPPED_ANNOTATION] === 'true';
+    if (state.stoppedByAnnotation) state.stopped = true;
+    else await resume(state);
+  };
+
+  const followLoop = async (): Promise<void> => {
+    while (!abort.signal.aborted) {
+      try {
+        const listed = await api.list<Node>('core/nodes');
+        for (const node of listed.items) await onNode(node, false);
+        const started = await store.watch({ resource: 'core/nodes', fromResourceVersion: listed.resourceVersion, signal: abort.signal });
+        if (!started.ok) continue;
+        for await (const ev of started.events) {
+          if (ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED') await onNode(ev.object as Node, ev.type === 'DELETED');
+        }
+      } catch (err) {
+        if (abort.signal.aborted) return;
+        logger?.warn({ err }, 'simulated nodes: node watch failed; relisting');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  };
+  const following = options.followNodes ? followLoop() : Promise.resolve();
+
   return {
-    names: [...nodes.keys()],
+    names,
+    addNode,
+    stopNode,
+    startNode,
     stop: async () => {
       abort.abort();
       clearInterval(heartbeat);
       for (const t of timers) clearTimeout(t);
       timers.clear();
-      await watching;
+      await Promise.all([watching, following]);
     },
   };
 }

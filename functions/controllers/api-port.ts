@@ -126,7 +126,7 @@ export function createRegistryApi(options: RegistryApiOptions): ClusterApi {
       await bindPod(registry, typeOfResource('core/pods'), namespace, name, { target: { kind: 'Node', name: node } }, opts());
     },
     async evict(namespace, name) {
-      await evictPod(registry, typeOfResource('core/pods'), namespace, name, {}, opts());
+      await evictPod(registry, typeOfResource('core/pods'), namespace, name, {}, opts(), { store, now: options.now ?? (() => new Date()) });
     },
   };
 }

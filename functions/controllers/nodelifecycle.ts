@@ -2,7 +2,8 @@
  * Node lifecycle (pkg/controller/nodelifecycle): a node whose Lease was not renewed within the grace period
  * (40 s by default) gets Ready=Unknown ("Kubelet stopped posting node status.") and the unreachable
  * NoSchedule + NoExecute taints; pods on a NoExecute-tainted node are evicted once their toleration runs
- * out (300 s by default via the admission-added tolerations), immediately when they tolerate nothing.
+ * out (300 s by default via the admission-added tolerations), immediately when they tolerate nothing. Until
+ * then its Ready pods are marked Ready=False, so Endpoints drop them.
  */
 import type { Lease } from '../../shared/api/kinds/lease.ts';
 import type { Node } from '../../shared/api/kinds/node.ts';
@@ -69,6 +70,8 @@ export function reconcileNodeLifecycle(input: NodeLifecycleInput): ReconcileResu
   if (JSON.stringify(next) !== JSON.stringify(node.spec?.taints ?? [])) {
     const updated = structuredClone(node);
     updated.spec = { ...(node.spec ?? {}), taints: next };
+    // Go's omitempty: a node with no taints left has no taints field (kubectl shows `<none>`, not `[]`).
+    if (next.length === 0) delete updated.spec.taints;
     result.nodeUpdate = updated;
   }
 
@@ -77,8 +80,17 @@ export function reconcileNodeLifecycle(input: NodeLifecycleInput): ReconcileResu
     if (pod.metadata.deletionTimestamp) continue;
     const at = evictionTime(pod, next);
     if (at === undefined) continue;
-    if (at <= now) result.actions.push({ type: 'delete', ref: refOf(pod), preconditionUid: pod.metadata.uid } satisfies Action);
-    else waits.push(at - now);
+    if (at <= now) {
+      result.actions.push({ type: 'delete', ref: refOf(pod), preconditionUid: pod.metadata.uid } satisfies Action);
+      continue;
+    }
+    waits.push(at - now);
+    // MarkPodsNotReady: nobody vouches for a pod on a silent node, so Services stop sending it traffic meanwhile.
+    const podReady = pod.status?.conditions?.find((c) => c.type === 'Ready');
+    if (readyStatus === 'Unknown' && podReady?.status === 'True') {
+      const conditions = (pod.status?.conditions ?? []).map((c) => (c.type === 'Ready' ? { ...c, status: 'False', lastTransitionTime: stamp(input.now) } : c));
+      result.actions.push({ type: 'patchStatus', ref: refOf(pod), status: { ...pod.status, conditions } });
+    }
   }
   const requeue = earliest(...waits);
   if (requeue !== undefined) result.requeueAfterMs = requeue;

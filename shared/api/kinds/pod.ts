@@ -165,6 +165,13 @@ function validatePod(obj: Json, old?: Json): FieldError[] {
   return errs;
 }
 
+/**
+ * DefaultTolerationSeconds admission (kube-apiserver's --default-not-ready-toleration-seconds and
+ * --default-unreachable-toleration-seconds, 300 each): how long a pod stays on a node that stopped reporting.
+ * Process-wide, set once at start (`zeroplane up` flags; tests shorten it).
+ */
+export const defaultTolerationSeconds = { notReady: 300, unreachable: 300 };
+
 /** The admission plugins' additions every real pod carries (ServiceAccount, Priority, DefaultTolerationSeconds). */
 function applyAdmissionDefaults(spec: Json): void {
   spec.serviceAccountName ||= 'default';
@@ -172,11 +179,15 @@ function applyAdmissionDefaults(spec: Json): void {
   if (!spec.priorityClassName) spec.priority ??= 0;
   spec.preemptionPolicy ||= 'PreemptLowerPriority';
   spec.tolerations ??= [];
-  for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
+  const defaults = [
+    ['node.kubernetes.io/not-ready', defaultTolerationSeconds.notReady],
+    ['node.kubernetes.io/unreachable', defaultTolerationSeconds.unreachable],
+  ] as const;
+  for (const [key, tolerationSeconds] of defaults) {
     const tolerated = (spec.tolerations as Json[]).some(
       (t) => (t.key === key || (!t.key && t.operator === 'Exists')) && (!t.effect || t.effect === 'NoExecute'),
     );
-    if (!tolerated) spec.tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
+    if (!tolerated) spec.tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds });
   }
 }
 

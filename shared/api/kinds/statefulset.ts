@@ -50,7 +50,10 @@ const MUTABLE = ['replicas', 'ordinals', 'template', 'updateStrategy', 'revision
 
 function validateStatefulSet(obj: Json, old?: Json): FieldError[] {
   const spec = obj.spec ?? {};
-  const errs = [...validateReplicaCounts(spec, 'spec'), ...validateSelectorAndTemplate(spec, 'spec', 'statefulset', { restartPolicies: ['Always'] })];
+  // Containers may mount the volumeClaimTemplates: the controller adds one volume per claim to each pod.
+  const claims = ((spec.volumeClaimTemplates ?? []) as Json[]).map((t) => ({ name: t.metadata?.name, persistentVolumeClaim: { claimName: t.metadata?.name } }));
+  const withClaims = spec.template?.spec && claims.length ? { ...spec, template: { ...spec.template, spec: { ...spec.template.spec, volumes: [...(spec.template.spec.volumes ?? []), ...claims] } } } : spec;
+  const errs = [...validateReplicaCounts(spec, 'spec'), ...validateSelectorAndTemplate(withClaims, 'spec', 'statefulset', { restartPolicies: ['Always'] })];
   if (!['OrderedReady', 'Parallel'].includes(spec.podManagementPolicy)) {
     errs.push(fieldErrors.invalid('spec.podManagementPolicy', spec.podManagementPolicy ?? '', "must be 'OrderedReady' or 'Parallel'"));
   }

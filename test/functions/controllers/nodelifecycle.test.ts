@@ -36,4 +36,20 @@ describe('reconcileNodeLifecycle', () => {
     const r = reconcileNodeLifecycle({ node: n, lease: lease(1), pods: [], now: T0 });
     expect(r.nodeUpdate?.spec?.taints).toEqual([{ key: 'dedicated', effect: 'NoSchedule' }]);
   });
+
+  it('drops the taints field when the last taint goes', () => {
+    const n = node({ name: 'n1', taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' }] });
+    const r = reconcileNodeLifecycle({ node: n, lease: lease(1), pods: [], now: T0 });
+    expect(r.nodeUpdate?.spec).not.toHaveProperty('taints');
+  });
+
+  it('marks the ready pods of an unreachable node not ready while they wait out their toleration', () => {
+    const n = node({ name: 'n1', ready: 'Unknown', taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' }] });
+    n.spec!.taints!.push({ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: iso(T0, -10) } as never);
+    const r = reconcileNodeLifecycle({ node: n, lease: lease(500), pods: [pod({ name: 'p', nodeName: 'n1', ready: true }), pod({ name: 'q', nodeName: 'n1', ready: false })], now: T0 });
+    expect(r.actions).toEqual([
+      { type: 'patchStatus', ref: expect.objectContaining({ name: 'p' }), status: expect.objectContaining({ conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: iso(T0) }] }) },
+    ]);
+    expect(r.requeueAfterMs).toBe(290_000);
+  });
 });

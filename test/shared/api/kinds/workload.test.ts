@@ -60,3 +60,27 @@ describe('the pod-template wide columns', () => {
     expect(replicasets.table.cells(rs, now).slice(-3)).toEqual(['', '', '<none>']);
   });
 });
+
+describe('StatefulSet validation', () => {
+  const mounting = (claims: string[]) => {
+    const obj = {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: meta,
+      spec: {
+        selector,
+        template: { metadata: { labels: { app: 'w' } }, spec: { containers: [{ name: 'a', image: 'x:1', volumeMounts: [{ name: 'www', mountPath: '/data' }] }] } },
+        volumeClaimTemplates: claims.map((name) => ({ metadata: { name }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } })),
+      },
+    } as Obj;
+    statefulsets.strategy.applyDefaults(obj);
+    return statefulsets.strategy.validate(obj).map((e) => `${e.field}: ${e.message}`);
+  };
+
+  it.each([
+    ['accepts a mount of one of its volumeClaimTemplates', ['www'], []],
+    ['refuses a mount of a volume nobody defines', ['other'], ['spec.template.spec.containers[0].volumeMounts[0].name: Not found: "www"']],
+  ])('%s', (_, claims, expected) => {
+    expect(mounting(claims)).toEqual(expected);
+  });
+});
