@@ -13,9 +13,11 @@
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { errors, isStatusError } from '../shared/api/status.ts';
 import { eventToApiRequest, type FunctionUrlEvent } from '../functions/apiserver/function-url-event.ts';
 import { isStreamBody, jsonResponse, type ApiCore, type ApiRequest, type ApiResponse } from '../functions/apiserver/http.ts';
+import { pipeToNode, writeRawResponse } from './upgrade-proxy.ts';
 
 export interface HttpsFrontOptions {
   /** Default 127.0.0.1: the local cluster is never reachable from other machines. */
@@ -179,6 +181,23 @@ export async function startHttpsFront(options: HttpsFrontOptions): Promise<Https
         res.end(r.body as string);
       } else res.destroy();
     });
+  });
+  // exec, attach, port-forward: authenticated and resolved by the core like any request, then piped to the node.
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => undefined);
+    const abort = new AbortController();
+    socket.once('close', () => abort.abort());
+    options
+      .core({ ...toApiRequest(req, Buffer.alloc(0), abort.signal), upgrade: true })
+      .catch((err: unknown) => {
+        if (!isStatusError(err)) options.onError?.(err);
+        return errorResponse(err);
+      })
+      .then((response) => (response.upgradeTo ? pipeToNode(req, socket, head, response.upgradeTo, options.onError) : writeRawResponse(socket, response)))
+      .catch((err: unknown) => {
+        options.onError?.(err);
+        socket.destroy();
+      });
   });
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);

@@ -11,12 +11,6 @@ import { jsonResponse, type ApiRequest, type ApiResponse } from './http.ts';
 /** client-go picks its decoder from this header and ignores the body's kind, so it must be exactly this. */
 export const AGGREGATED_DISCOVERY_CONTENT_TYPE = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
 
-/**
- * Groups we hold kinds for but must not advertise yet: kubectl top probes metrics.k8s.io as soon as discovery
- * lists it, so it stays hidden until metrics are served for real.
- */
-const UNLISTED_GROUPS = new Set(['metrics.k8s.io']);
-
 export interface GroupVersion {
   group: string;
   version: string;
@@ -53,7 +47,6 @@ export function servedGroups(types: readonly ResourceType[] = resourceTypes): Se
   if (cached) return cached;
   const byGroup = new Map<string, Map<string, ResourceType[]>>();
   for (const t of types) {
-    if (UNLISTED_GROUPS.has(t.group)) continue;
     const versions = byGroup.get(t.group) ?? new Map<string, ResourceType[]>();
     byGroup.set(t.group, versions);
     versions.set(t.version, [...(versions.get(t.version) ?? []), t]);

@@ -15,6 +15,18 @@ export interface ApiRequest {
   body: Buffer;
   /** Aborted when the client goes away (ends watches). */
   signal: AbortSignal;
+  /** Set by a transport that can switch protocols on this connection (the local front on an HTTP Upgrade);
+   *  absent on a Lambda function URL, which cannot. exec, attach and port-forward need it. */
+  upgrade?: boolean;
+}
+
+/** Where an upgraded request (exec, attach, port-forward) is relayed: a node server, reached over TLS with the
+ *  API's client certificate. The transport replays the request there with `path` and the original query. */
+export interface UpgradeTarget {
+  host: string;
+  port: number;
+  path: string;
+  tls: { certPem: string; keyPem: string; caPem?: string };
 }
 
 export interface ApiResponse {
@@ -23,6 +35,9 @@ export interface ApiResponse {
   /** A string/Buffer for ordinary replies; an async iterable of chunks for streamed replies (watch, logs -f).
    *  Each chunk must be written and flushed as it arrives. */
   body: string | Buffer | AsyncIterable<string | Buffer>;
+  /** Set on an upgrade request the API accepted: the transport pipes the connection to this target (the reply
+   *  then comes from there) instead of writing status/headers/body. */
+  upgradeTo?: UpgradeTarget;
 }
 
 export type ApiCore = (req: ApiRequest) => Promise<ApiResponse>;
