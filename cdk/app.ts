@@ -7,7 +7,7 @@
  *   npx cdk deploy -c clusterName=dev -c maxNodes=5
  *
  * Props come from context (`-c key=value` or cdk.json): clusterName, nodeInstanceType, minNodes, maxNodes,
- * serviceCidr, podCidr, vpcCidr, nodePortSourceCidrs (comma-separated), adminTokenHashes (comma-separated),
+ * serviceCidr, podCidr, vpcCidr, nodePortSourceCidrs (comma-separated), adminTokenHashes (comma-separated), adminArns (comma-separated),
  * resyncMinutes, region. The account stays agnostic and nothing is looked up, so synth needs no credentials; the
  * region is the `region` context, else the CLI's (CDK_DEFAULT_REGION, from the AWS profile), else us-east-1.
  */
@@ -57,6 +57,7 @@ new ZeroplaneStack(app, 'Zeroplane', {
   vpcCidr: context('vpcCidr'),
   nodePortSourceCidrs: listContext('nodePortSourceCidrs'),
   adminTokenHashes: listContext('adminTokenHashes'),
+  adminArns: listContext('adminArns'),
   resyncInterval: resyncMinutes === undefined ? undefined : Duration.minutes(resyncMinutes),
   lambdaCode,
   nodeAgentPath: nodeAgentAssetDir(),

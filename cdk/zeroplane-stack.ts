@@ -50,6 +50,9 @@ export interface ZeroplaneProps extends StackProps {
   nodePortSourceCidrs?: string[];
   /** SHA-256 hex hashes of the admin bearer tokens the API accepts (TOKEN_HASHES). Default none. */
   adminTokenHashes?: string[];
+  /** IAM users/roles that are cluster admins (system:masters) through `zeroplane kubeconfig --stack` (ADMIN_ARNS).
+   *  Default none. */
+  adminArns?: string[];
   /** How often the controllers resync everything. Default 5 minutes. */
   resyncInterval?: Duration;
   /** Retention of every log group. Default one month. */
@@ -161,6 +164,7 @@ export class ZeroplaneStack extends Stack {
     api.function.addEnvironment('POD_CIDR', cidrs.podCidr);
     api.function.addEnvironment('TOKEN_HASHES', (props.adminTokenHashes ?? []).join(','));
     api.function.addEnvironment('NODE_ROLE_ARN', this.nodes.role.roleArn);
+    api.function.addEnvironment('ADMIN_ARNS', (props.adminArns ?? []).join(','));
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url.url, description: 'The Kubernetes API server URL (kubeconfig `server`)' });
     new CfnOutput(this, 'ClusterName', { value: clusterName });

@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { createApiCore } from '../functions/apiserver/core.ts';
 import { clusterMetricsSource } from '../functions/metrics/cluster-metrics.ts';
+import { nodeScrapeSource } from '../functions/metrics/node-scrape.ts';
 import { ensureBootstrapObjects } from '../functions/apiserver/bootstrap.ts';
 import { createDynamoStore } from '../functions/store/dynamodb-store.ts';
 import { encryptSecrets, localDataKeys } from '../functions/store/encrypting-store.ts';
@@ -191,7 +192,10 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     const tls = await ensureTls(dataDir);
     const token = await ensureAdminToken(dataDir);
     const logger = options.logger ?? pino({ level: env.ZEROPLANE_LOG_LEVEL ?? 'warn' }, pino.destination(2));
-    const core = createApiCore({ store, tokens: [tokenHash(token)], tokenIssuer, audit: fileAuditSink(auditLogPath(dataDir)), logger, metrics: clusterMetricsSource(), nodeClient: await ensureNodeClientCert(dataDir) });
+    const nodeClient = await ensureNodeClientCert(dataDir);
+    // Simulated nodes' readings are computed from their pods; real nodes are scraped with the API's client cert.
+    const metrics = clusterMetricsSource({ scrape: nodeScrapeSource(nodeClient) });
+    const core = createApiCore({ store, tokens: [tokenHash(token)], tokenIssuer, audit: fileAuditSink(auditLogPath(dataDir)), logger, metrics, nodeClient });
     const front = await startHttpsFront({
       host,
       port,
@@ -217,6 +221,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
         checkpointsPath: options.ephemeral ? undefined : join(dataDir, 'stream-checkpoints.json'),
         resyncIntervalMs: options.resyncIntervalMs,
         nodeGracePeriodSeconds: options.nodeGracePeriodSeconds,
+        metrics,
       });
       cleanups.push(() => plane.stop());
       log(`✓ controllers and scheduler (${seconds(t0)})`);

@@ -3,6 +3,7 @@
  * under the local runtime's stream and SQS pollers. Used by startLocalCluster and by tests that want the real
  * pipeline over their own tables and queues.
  */
+import type { MetricsSource } from '../functions/metrics/metrics-source.ts';
 import { meterInvocations } from './usage-meter.ts';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
@@ -33,6 +34,8 @@ export interface ControlPlaneOptions {
   resyncIntervalMs?: number;
   /** Controllers beyond the built-in ones (DaemonSet, StatefulSet, CronJob, …). */
   extraControllers?: ControllerRegistration[];
+  /** Where the HPA reads pod CPU from. Default: simulated nodes only. */
+  metrics?: MetricsSource;
   /** Node lease grace period (s) for the node lifecycle controller. Default 40. */
   nodeGracePeriodSeconds?: number;
 }
@@ -53,6 +56,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     logger: options.logger,
     extra: options.extraControllers,
     nodeLifecycle: { gracePeriodSeconds: options.nodeGracePeriodSeconds },
+    metrics: options.metrics,
   });
   const scheduler = makeSchedulerHandler({ store: options.store, logger: options.logger });
   // Locally, Services of type LoadBalancer get TCP forwarders on 127.0.0.1; there is no EC2 (no node or route work).

@@ -36,6 +36,8 @@ export interface AuthenticatorOptions {
   now?: () => Date;
   /** How long a ServiceAccount's existence is remembered. Default 5 s. */
   serviceAccountCacheMs?: number;
+  /** AWS IAM (`k8s-aws-v1.` presigned STS tokens): nodes by their instance role, users by their IAM identity. */
+  iam?: { authenticate(token: string): Promise<UserInfo | undefined> };
 }
 
 export interface Authenticator {
@@ -80,6 +82,10 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
 
   const review = async (token: string, audiences: string[] = [API_AUDIENCE]) => {
     if (isAdmin(token)) return { user: ADMIN_USER, audiences: [API_AUDIENCE] };
+    if (options.iam) {
+      const user = await options.iam.authenticate(token);
+      if (user) return { user, audiences: [API_AUDIENCE] };
+    }
     if (!options.issuer || !looksLikeJwt(token)) return undefined;
     const claims = await options.issuer.verify(token, now(), audiences);
     if (!claims) return undefined;

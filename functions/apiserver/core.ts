@@ -13,6 +13,7 @@ import { errors, isStatusError, type StatusBody } from '../../shared/api/status.
 import { Allocators, parseCidr } from './allocators.ts';
 import type { AuditSink } from './authz/audit-log.ts';
 import type { RbacSourceOptions } from './authz/rbac-source.ts';
+import type { AuthenticatorOptions } from './auth.ts';
 import { createRequestGuard, type RequestGuard } from './authz/request-guard.ts';
 import type { TokenIssuer } from './authz/token-issuer.ts';
 import type { UserInfo } from './authz/attributes.ts';
@@ -47,6 +48,8 @@ export interface ApiCoreDeps {
   tokens: readonly string[];
   /** Issues and verifies ServiceAccount tokens and node credentials. Default: none (admin tokens only). */
   tokenIssuer?: TokenIssuer;
+  /** AWS IAM authentication (functions/apiserver/authn/aws-iam.ts). Default: none. */
+  iam?: AuthenticatorOptions['iam'];
   /** Receives one event per mutating request (authz/audit-log.ts). Default: no audit log. */
   audit?: AuditSink;
   /** How long RBAC objects are cached between reloads (authz/rbac-source.ts). */
@@ -363,7 +366,7 @@ export function createApiCore(deps: ApiCoreDeps): ApiCore {
   const types = indexResourceTypes(deps.types ?? registeredTypes);
   const allocators = new Allocators(deps.store, parseCidr(deps.serviceCidr ?? DEFAULT_SERVICE_CIDR));
   const registry = new Registry({ store: deps.store, types, allocators, now });
-  const guard = createRequestGuard({ store: deps.store, adminTokenHashes: deps.tokens, issuer: deps.tokenIssuer, audit: deps.audit, rbac: deps.rbac, logger: deps.logger, now });
+  const guard = createRequestGuard({ store: deps.store, adminTokenHashes: deps.tokens, issuer: deps.tokenIssuer, iam: deps.iam, audit: deps.audit, rbac: deps.rbac, logger: deps.logger, now });
   const nodeProxy = createNodeProxy({ registry, pods: types.find('', 'v1', 'pods')!, nodes: types.find('', 'v1', 'nodes')!, tls: deps.nodeClient });
   const ctx: Context = { deps, guard, types, registry, now, nodeProxy };
   const serve = async (req: ApiRequest, seen: { route?: ReturnType<typeof parseRoute>; user?: UserInfo }): Promise<ApiResponse> => {

@@ -3,6 +3,8 @@
  * core answers it, and the ApiResponse is streamed back (watches stay open until they end). Middy carries the
  * request log and the last-resort error → Status translation.
  */
+import { createIamAuthenticator, iamAuthenticatorOptionsFromEnv } from './authn/aws-iam.ts';
+import { clusterMetricsSource } from '../metrics/cluster-metrics.ts';
 import middy from '@middy/core';
 import { executionModeStreamifyResponse } from '@middy/core/executionModeStreamifyResponse';
 import { pino, type Logger } from 'pino';
@@ -76,9 +78,15 @@ export function realDeps(env: NodeJS.ProcessEnv = process.env, logger: Logger = 
   // SecretString of TOKEN_SIGNING_SECRET_ARN. Both are loaded on first use only.
   const store = env.SECRETS_KMS_KEY_ARN ? encryptSecrets(dynamoStore, kmsDataKeys(new KMSClient({}), env.SECRETS_KMS_KEY_ARN)) : dynamoStore;
   const tokenIssuer = env.TOKEN_SIGNING_SECRET_ARN ? createTokenIssuer(secretsManagerKey(new SecretsManagerClient({}), env.TOKEN_SIGNING_SECRET_ARN)) : undefined;
+  // Nodes (their instance role) and users (their IAM identity) sign in with presigned STS GetCallerIdentity
+  // requests, as on EKS: CLUSTER_NAME, NODE_ROLE_ARN, ADMIN_ARNS and IAM_MAPPINGS say who is who.
+  const iamOptions = iamAuthenticatorOptionsFromEnv(env);
+  const iam = iamOptions ? createIamAuthenticator({ ...iamOptions, onReject: (reason) => logger.info({ reason }, 'aws-iam token refused') }) : undefined;
   return {
     store,
     tokenIssuer,
+    iam,
+    metrics: clusterMetricsSource(),
     audit: stdoutAuditSink(),
     tokens: (env.TOKEN_HASHES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     serviceCidr: env.SERVICE_CIDR || DEFAULT_SERVICE_CIDR,

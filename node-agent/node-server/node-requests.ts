@@ -9,7 +9,8 @@ import type { ExecOptions, LogOptions } from '../runtime/container-runtime.ts';
 export type NodeRequest =
   | { kind: 'containerLogs' | 'exec' | 'attach'; namespace: string; pod: string; container: string }
   | { kind: 'portForward'; namespace: string; pod: string }
-  | { kind: 'healthz' };
+  | { kind: 'healthz' }
+  | { kind: 'resourceMetrics' };
 
 const CONTAINER_PATHS = new Set(['containerLogs', 'exec', 'attach']);
 
@@ -23,6 +24,7 @@ export function parseNodePath(path: string): NodeRequest | undefined {
   }
   const [kind, namespace, pod, container] = segments;
   if (kind === 'healthz' && segments.length === 1) return { kind: 'healthz' };
+  if (kind === 'metrics' && segments[1] === 'resource' && segments.length === 2) return { kind: 'resourceMetrics' };
   if (CONTAINER_PATHS.has(kind) && segments.length === 4) {
     return { kind: kind as 'containerLogs' | 'exec' | 'attach', namespace, pod, container };
   }

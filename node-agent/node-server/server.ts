@@ -7,6 +7,7 @@
  * exec), how a pod's container name maps to a runtime container (`resolveContainer`, current or previous
  * instance), and which process owns a pod's network namespace (`podNetnsTarget`, for port-forward).
  */
+import type { NodeUsage } from '../../functions/metrics/metrics-source.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { Socket } from 'node:net';
@@ -48,6 +49,8 @@ export interface NodeServerOptions {
   dial?: PodDialer;
   /** Unexpected failures (never client disconnects). */
   onError?: (err: unknown) => void;
+  /** The node's resource readings for GET /metrics/resource (the API's metrics.k8s.io scrapes it). Default none. */
+  resourceUsage?: () => NodeUsage | undefined;
 }
 
 export interface NodeServer {
@@ -92,6 +95,13 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
       res.end('ok');
       return;
     }
+    if (request.kind === 'resourceMetrics') {
+      const usage = options.resourceUsage?.();
+      if (!usage) return replyStatus(res, errors.serviceUnavailable('no resource readings yet'));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(usage));
+      return;
+    }
     if (request.kind !== 'containerLogs') return replyStatus(res, errors.badRequest('Upgrade request required'));
     if (req.method !== 'GET' && req.method !== 'HEAD') return replyStatus(res, errors.methodNotAllowed());
     let logRequest;
@@ -109,7 +119,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
     const refused = refusal(authenticate, req);
     if (refused) return refuseUpgrade(socket, refused);
     const { request, params } = splitUrl(req);
-    if (!request || request.kind === 'healthz' || request.kind === 'containerLogs') return refuseUpgrade(socket, noRoute());
+    if (!request || request.kind === 'healthz' || request.kind === 'containerLogs' || request.kind === 'resourceMetrics') return refuseUpgrade(socket, noRoute());
     const upgrade = (req.headers.upgrade ?? '').toLowerCase();
     const websocket = upgrade === 'websocket';
     if (request.kind === 'portForward') {

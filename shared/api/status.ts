@@ -188,6 +188,10 @@ export const errors = {
       kind: ref.resource,
     });
   },
+  /** 503: the server cannot answer yet (a node without resource readings). */
+  serviceUnavailable(message: string): StatusError {
+    return new StatusError(503, 'ServiceUnavailable', message);
+  },
   methodNotAllowed(): StatusError {
     return new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
   },

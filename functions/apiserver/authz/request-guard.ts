@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { ObjectStore } from '../../store/object-store.ts';
-import { createAuthenticator, type Authenticator } from '../auth.ts';
+import { createAuthenticator, type Authenticator, type AuthenticatorOptions } from '../auth.ts';
 import { decodeBody } from '../content.ts';
 import type { ApiRequest, ApiResponse } from '../http.ts';
 import type { Route } from '../router.ts';
@@ -23,6 +23,7 @@ export interface GuardDeps {
   /** sha256 hex digests of the admin tokens. */
   adminTokenHashes: readonly string[];
   issuer?: TokenIssuer;
+  iam?: AuthenticatorOptions['iam'];
   audit?: AuditSink;
   rbac?: RbacSourceOptions;
   logger: Logger;
@@ -56,6 +57,7 @@ export function createRequestGuard(deps: GuardDeps): RequestGuard {
   const authenticator = createAuthenticator({
     adminTokenHashes: deps.adminTokenHashes,
     issuer: deps.issuer,
+    iam: deps.iam,
     now: deps.now,
     serviceAccountUid: async (namespace, name) => (await deps.store.get({ resource: 'core/serviceaccounts', namespace, name }))?.metadata.uid,
   });
