@@ -10,6 +10,7 @@ import { QUEUES, type QueueId } from '../shared/resources.ts';
 import { overlappingCidrs } from './cidrs.ts';
 import { ApiFront } from './constructs/api-front.ts';
 import { ClusterKey } from './constructs/cluster-key.ts';
+import { TokenSigningSecret } from './constructs/token-signing-secret.ts';
 import { CloudControllers } from './constructs/cloud-controllers.ts';
 import { ControllerQueues } from './constructs/controller-queues.ts';
 import { Resync } from './constructs/resync.ts';
@@ -124,6 +125,7 @@ export class ZeroplaneStack extends Stack {
     // process rather than over HTTPS, so they need the same table grants as the API.
     for (const fn of new Set([api, ...queueConsumers, functions[RESYNC_FUNCTION]])) this.tables.grantReadWrite(fn);
     this.clusterKey.grantSecretsEncryption(api);
+    new TokenSigningSecret(this, 'TokenSigning', { clusterName }).grantSigning(api);
 
     this.queues = new ControllerQueues(this, 'ControllerQueues', {
       prefix: clusterName,

@@ -223,6 +223,20 @@ describe('Class: ZeroplaneStack', () => {
       });
     });
 
+    it('gives the API a generated token signing secret it alone may read, and the IAM admin list', () => {
+      template.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true } });
+      const secrets = Object.keys(template.findResources('AWS::SecretsManager::Secret'));
+      expect(secrets).toHaveLength(1);
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ TOKEN_SIGNING_SECRET_ARN: { Ref: secrets[0] }, ADMIN_ARNS: '' }) },
+      });
+      const readers = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+        JSON.stringify(p).includes('secretsmanager:GetSecretValue'),
+      );
+      expect(readers).toHaveLength(1);
+      expect(JSON.stringify(readers[0])).toContain(secrets[0]);
+    });
+
     it('outputs the API URL for kubeconfigs', () => {
       template.hasOutput('ApiUrl', { Value: getAtt(stack.api.url, 'FunctionUrl') });
     });
