@@ -83,6 +83,8 @@ export async function bundleAll(distDir = DIST_DIR): Promise<BundleResult> {
         absWorkingDir: REPO_ROOT,
         entryPoints: { index: NODE_AGENT_ENTRY },
         outdir: nodeAgentAssetDir(distDir),
+        // dockerode's ssh:// transport needs ssh2 and its native addons; the agent uses the Unix socket only.
+        alias: { ssh2: './cdk/stubs/ssh2.cjs' },
       }),
     );
   }
