@@ -36,7 +36,7 @@ const POLL_S = Number(process.env.POLL ?? 30);
 /** The stack's resync schedule (cdk/constructs/resync.ts). */
 const AWS_RESYNC_S = 300;
 /** Lambda memory per function (cdk/lambda-functions.ts). */
-const MEMORY_MB = { api: 512, dispatch: 256, controllers: 512, resync: 512 };
+const MEMORY_MB = { api: 1024, dispatch: 256, controllers: 512, resync: 512 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

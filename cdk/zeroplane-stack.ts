@@ -16,7 +16,7 @@ import { ControllerQueues } from './constructs/controller-queues.ts';
 import { Resync } from './constructs/resync.ts';
 import { StateTables } from './constructs/state-tables.ts';
 import { StreamDispatch } from './constructs/stream-dispatch.ts';
-import { WorkerNodes } from './constructs/worker-nodes.ts';
+import { LEASE_RENEWALS_PER_DURATION, WorkerNodes } from './constructs/worker-nodes.ts';
 import { ZeroplaneFunction } from './constructs/zeroplane-function.ts';
 import {
   API_FUNCTION,
@@ -151,6 +151,10 @@ export class ZeroplaneStack extends Stack {
       logRetention,
       ...cidrs,
     });
+
+    // The node lifecycle controller calls a node unknown once its Lease has gone unrenewed for a whole duration.
+    const nodeGrace = String(this.nodes.heartbeatSeconds * LEASE_RENEWALS_PER_DURATION);
+    for (const fn of new Set([...queueConsumers, functions[RESYNC_FUNCTION]])) fn.function.addEnvironment('NODE_GRACE_PERIOD_SECONDS', nodeGrace);
 
     this.cloud = new CloudControllers(this, 'CloudControllers', {
       fn: functions[QUEUE_CONSUMERS.cloud],

@@ -38,7 +38,18 @@ export interface WorkerNodesProps {
   /** Root volume size in GiB. Default 20. */
   rootVolumeGiB?: number;
   logRetention: logs.RetentionDays;
+  /** How often a node renews its Lease. Default 60 s: each renewal is a billed API call and DynamoDB write, and
+   *  Kubernetes' 10 s would cost ~6× more for an idle node (docs/cost.md). The Lease lasts 4 renewals. */
+  heartbeatSeconds?: number;
+  /** How often a node lists its pods. Default 20 s: a held watch would be billed as API function duration for
+   *  every second it is open; a poll costs one short invocation. This is the worst-case pod start delay. */
+  podPollSeconds?: number;
 }
+
+export const DEFAULT_HEARTBEAT_SECONDS = 60;
+export const DEFAULT_POD_POLL_SECONDS = 20;
+/** The Lease outlives this many missed renewals before the node lifecycle controller calls the node unknown. */
+export const LEASE_RENEWALS_PER_DURATION = 4;
 
 /** The systemd unit that runs the agent; Restart=always because the agent is the node's only control loop. */
 const AGENT_UNIT = `[Unit]
@@ -63,6 +74,8 @@ export class WorkerNodes extends Construct {
   readonly launchTemplate: ec2.LaunchTemplate;
   readonly autoScalingGroup: autoscaling.AutoScalingGroup;
   readonly userData: ec2.UserData;
+  /** The nodes' Lease renewal period (the node lifecycle controller's grace period is derived from it). */
+  readonly heartbeatSeconds: number;
 
   constructor(scope: Construct, id: string, props: WorkerNodesProps) {
     super(scope, id);
@@ -114,6 +127,7 @@ export class WorkerNodes extends Construct {
       }),
     );
 
+    this.heartbeatSeconds = props.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS;
     this.userData = ec2.UserData.forLinux();
     this.userData.addCommands(
       'set -euo pipefail',
@@ -130,6 +144,10 @@ export class WorkerNodes extends Construct {
       `ZEROPLANE_CLUSTER_NAME=${props.clusterName}`,
       `ZEROPLANE_POD_CIDR=${props.podCidr}`,
       `ZEROPLANE_SERVICE_CIDR=${props.serviceCidr}`,
+      `ZEROPLANE_HEARTBEAT_SECONDS=${this.heartbeatSeconds}`,
+      `ZEROPLANE_LEASE_DURATION_SECONDS=${this.heartbeatSeconds * LEASE_RENEWALS_PER_DURATION}`,
+      'ZEROPLANE_POD_SYNC=poll',
+      `ZEROPLANE_POLL_SECONDS=${props.podPollSeconds ?? DEFAULT_POD_POLL_SECONDS}`,
       `AWS_REGION=${Stack.of(this).region}`,
       'ENV',
       "cat > /etc/systemd/system/zeroplane-agent.service <<'UNIT'",

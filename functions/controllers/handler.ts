@@ -151,7 +151,8 @@ export function realDeps(env: NodeJS.ProcessEnv = process.env, logger: Logger = 
   const tablePrefix = env.TABLE_PREFIX;
   if (!tablePrefix) throw new Error('TABLE_PREFIX is not set');
   const store = createDynamoStore({ client: new DynamoDBClient({}), tablePrefix, onError: (err) => logger.error({ err }, 'store background error') });
-  return { store, sender: queueSenderFromEnv(env), logger };
+  const grace = Number(env.NODE_GRACE_PERIOD_SECONDS);
+  return { store, sender: queueSenderFromEnv(env), logger, ...(grace > 0 ? { nodeLifecycle: { gracePeriodSeconds: grace } } : {}) };
 }
 
 /** Built only inside Lambda, so importing this module elsewhere (tests, the local cluster) needs no environment. */

@@ -330,6 +330,18 @@ describe('Class: ZeroplaneStack', () => {
       expect(script).toMatch(/systemctl enable --now zeroplane-agent\s*$/);
     });
 
+    it('runs agents in the economy settings (60 s heartbeats, 240 s leases, pod polls every 20 s) the controllers agree with', () => {
+      const script = userData();
+      expect(script).toContain('ZEROPLANE_HEARTBEAT_SECONDS=60');
+      expect(script).toContain('ZEROPLANE_LEASE_DURATION_SECONDS=240');
+      expect(script).toContain('ZEROPLANE_POD_SYNC=poll');
+      expect(script).toContain('ZEROPLANE_POLL_SECONDS=20');
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp('^SQS controller keys'),
+        Environment: { Variables: Match.objectLike({ NODE_GRACE_PERIOD_SECONDS: '240' }) },
+      });
+    });
+
     it('requires IMDSv2 with one hop, on AL2023 arm64 from the public SSM parameter, with an encrypted root volume', () => {
       template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
         LaunchTemplateData: Match.objectLike({
