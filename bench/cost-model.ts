@@ -21,6 +21,8 @@ export const PRICES = {
   alarmPerMonth: 0.1,
   /** Customer-managed KMS key, per month. */
   kmsKeyPerMonth: 1,
+  /** Secrets Manager secret, per month. */
+  secretPerMonth: 0.4,
   /** EKS control plane, per cluster-month (standard support). */
   eksPerMonth: 0.1 * 730,
 } as const;
@@ -61,6 +63,11 @@ export interface FixedSetup {
   alarms: number;
   /** Customer-managed KMS keys in the stack. */
   kmsKeys: number;
+  /** Secrets Manager secrets in the stack. */
+  secrets: number;
+  /** Seconds per month the API function holds open watches (agents in watch mode), at its memory. */
+  heldWatchSeconds?: number;
+  apiMemoryMb?: number;
 }
 
 export interface CostLine {
@@ -103,7 +110,13 @@ export function monthlyIdleCost(window: IdleWindow, setup: FixedSetup): CostLine
       detail: `${(((window.logBytes + invocations * LAMBDA_LOG_OVERHEAD_BYTES) * scale) / 1e6).toFixed(1)} MB ingested`,
     },
     { item: 'CloudWatch alarms', monthly: setup.alarms * PRICES.alarmPerMonth, detail: `${setup.alarms} alarms (the first 10 are in the free tier)` },
-    { item: 'KMS keys', monthly: setup.kmsKeys * PRICES.kmsKeyPerMonth, detail: `${setup.kmsKeys} customer-managed keys` },
+    { item: 'KMS keys', monthly: setup.kmsKeys * PRICES.kmsKeyPerMonth, detail: `${setup.kmsKeys} customer-managed key (cluster state and Secrets at rest)` },
+    { item: 'Secrets Manager', monthly: setup.secrets * PRICES.secretPerMonth, detail: `${setup.secrets} secret (the token signing key)` },
+    {
+      item: 'held watches (API function duration)',
+      monthly: (setup.heldWatchSeconds ?? 0) * ((setup.apiMemoryMb ?? 1024) / 1024) * PRICES.lambdaPerGbSecond,
+      detail: setup.heldWatchSeconds ? `${Math.round(setup.heldWatchSeconds).toLocaleString('en-US')} s of open watches` : 'none (agents poll)',
+    },
   ];
 }
 

@@ -40,6 +40,10 @@ const MEMORY_MB = { api: 1024, dispatch: 256, controllers: 512, resync: 512 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+function subtractMaps(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(b).map(([k, v]) => [k, v - (a[k] ?? 0)]).filter(([, v]) => (v as number) > 0));
+}
+
 function diff(a: UsageReading, b: UsageReading): UsageReading {
   const inv = (k: keyof UsageReading['invocations']) => ({ count: b.invocations[k].count - a.invocations[k].count, totalMs: b.invocations[k].totalMs - a.invocations[k].totalMs });
   return {
@@ -47,6 +51,8 @@ function diff(a: UsageReading, b: UsageReading): UsageReading {
     readUnits: b.readUnits - a.readUnits,
     sqsMessages: b.sqsMessages - a.sqsMessages,
     logBytes: b.logBytes - a.logBytes,
+    writesByResource: subtractMaps(a.writesByResource, b.writesByResource),
+    messagesByController: subtractMaps(a.messagesByController, b.messagesByController),
     invocations: { api: inv('api'), dispatch: inv('dispatch'), controllers: inv('controllers'), resync: inv('resync') },
   };
 }
@@ -95,7 +101,8 @@ async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'zp-idle-cost-'));
   const log = (line: string) => process.stderr.write(`${line}\n`);
   log(`• starting a local cluster (resync off during the steady window)…`);
-  const cluster = await startLocalCluster({ dataDir, port: 0, ephemeral: true, controllers: true, resyncIntervalMs: 24 * 3600_000 });
+  // The node lifecycle grace period follows the heartbeat, as the stack sets it (NODE_GRACE_PERIOD_SECONDS).
+  const cluster = await startLocalCluster({ dataDir, port: 0, ephemeral: true, controllers: true, resyncIntervalMs: 24 * 3600_000, nodeGracePeriodSeconds: Math.max(40, HEARTBEAT_S * 4) });
   const agents: NodeAgent[] = [];
   try {
     const ca = (await ensureTls(dataDir)).caCertPem;
@@ -103,16 +110,18 @@ async function main(): Promise<void> {
       const name = `idle-node-${i}`;
       const token = await cluster.issueNodeToken(name);
       const api = createHttpApi({ server: cluster.url, token, ca });
-      const agentOptions: Parameters<typeof startNodeAgent>[0] & Record<string, unknown> = {
-        api,
-        nodeName: name,
-        runtime: new FakeRuntime(),
-        dataDir: join(dataDir, name),
-        leaseRenewMs: HEARTBEAT_S * 1000,
-        podSync: POD_SYNC,
-        pollSeconds: POLL_S,
-      };
-      agents.push(await startNodeAgent(agentOptions));
+      agents.push(
+        await startNodeAgent({
+          api,
+          nodeName: name,
+          runtime: new FakeRuntime(),
+          dataDir: join(dataDir, name),
+          leaseRenewMs: HEARTBEAT_S * 1000,
+          leaseDurationSeconds: HEARTBEAT_S * 4,
+          podSync: POD_SYNC,
+          pollMs: POLL_S * 1000,
+        }),
+      );
     }
     log(`• ${NODES} agents registered; settling 15 s…`);
     await sleep(15_000);
@@ -160,9 +169,14 @@ async function main(): Promise<void> {
     console.log(
       `| measured | ${perNode(steady.invocations.api.count).toFixed(2)} | ${perNode(steady.writeUnits).toFixed(1)} | ${perNode(steady.readUnits).toFixed(1)} | ${perNode(steady.invocations.dispatch.count).toFixed(2)} | ${perNode(steady.invocations.controllers.count).toFixed(2)} |`,
     );
+    const perMinute = (m: Record<string, number>) => Object.entries(m).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${((v / WINDOW_S) * 60).toFixed(1)}`).join(', ');
+    console.log(`\nObject writes per minute (whole cluster): ${perMinute(steady.writesByResource) || 'none'}`);
+    console.log(`Queue messages per minute (whole cluster): ${perMinute(steady.messagesByController) || 'none'}`);
     console.log(`\nOne resync tick: ${rawTick.invocations.controllers.count} queue invocations, ${rawTick.sqsMessages} messages, ${tick.writeUnits.toFixed(1)} WRU, ${tick.readUnits.toFixed(1)} RRU (${tickSeconds.toFixed(1)} s to drain).`);
 
-    const setup = { polledQueues: Object.keys(QUEUES).length, pollersPerQueue: 2, alarms: 4, kmsKeys: 1 };
+    // A held watch is one invocation that lasts as long as the watch: every node keeps one open all month.
+    const heldWatchSeconds = POD_SYNC === 'watch' ? NODES * SECONDS_PER_MONTH : 0;
+    const setup = { polledQueues: Object.keys(QUEUES).length, pollersPerQueue: 2, alarms: 4, kmsKeys: 1, secrets: 1, heldWatchSeconds, apiMemoryMb: MEMORY_MB.api };
     const full = withResync(toWindow(steady, WINDOW_S), tick);
     const lines = monthlyIdleCost(full, setup);
     console.log(`\nMonthly cost of the idle ${NODES}-node cluster (us-east-1, on demand, no free tier):`);
@@ -170,12 +184,13 @@ async function main(): Promise<void> {
     console.log('|---|---|---|');
     for (const l of lines) console.log(`| ${l.item} | ${usd(l.monthly)} | ${l.detail} |`);
     const sum = total(lines);
-    const fixed = lines.filter((l) => /alarms|KMS|idle long polls/.test(l.item)).reduce((t, l) => t + l.monthly, 0);
+    const fixed = lines.filter((l) => /alarms|KMS|idle long polls|Secrets Manager/.test(l.item)).reduce((t, l) => t + l.monthly, 0);
     const usage = sum - fixed;
-    console.log(`| **total** | **${usd(sum)}** | of which ${usd(fixed)} fixed (alarms, KMS key, empty long polls) and ${usd(usage)} from use |`);
-    const steadyOnly = monthlyIdleCost(toWindow(steady, WINDOW_S), { polledQueues: 0, pollersPerQueue: 0, alarms: 0, kmsKeys: 0 });
+    console.log(`| **total** | **${usd(sum)}** | of which ${usd(fixed)} fixed (alarms, KMS key, secret, empty long polls) and ${usd(usage)} from use |`);
+    const steadyOnly = monthlyIdleCost(toWindow(steady, WINDOW_S), { polledQueues: 0, pollersPerQueue: 0, alarms: 0, kmsKeys: 0, secrets: 0, heldWatchSeconds, apiMemoryMb: MEMORY_MB.api });
     console.log(`\nEach extra idle node: ${usd(total(steadyOnly) / NODES)} a month. EKS: ${usd(PRICES.eksPerMonth)} a month for the control plane alone (${(PRICES.eksPerMonth / sum).toFixed(0)}× this).`);
-    console.log(`Goal ≤ $1/month for 3 idle nodes: ${sum <= 1 ? 'met' : 'missed'} (${usd(sum)}); without the KMS key and alarms: ${usd(sum - lines.filter((l) => /alarms|KMS/.test(l.item)).reduce((t, l) => t + l.monthly, 0))}.`);
+    const optional = lines.filter((l) => /alarms|KMS|Secrets Manager/.test(l.item)).reduce((t, l) => t + l.monthly, 0);
+    console.log(`Goal ≤ $1/month for 3 idle nodes: ${sum <= 1 ? 'met' : 'missed'} (${usd(sum)}); without the KMS key, the secret and the alarms: ${usd(sum - optional)}.`);
     console.log(`(A month is ${SECONDS_PER_MONTH.toLocaleString('en-US')} s; the resync tick is scaled to one per ${AWS_RESYNC_S} s.)`);
   } finally {
     for (const a of agents) await a.stop().catch(() => undefined);

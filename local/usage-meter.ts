@@ -20,11 +20,27 @@ export interface UsageReading {
   sqsMessages: number;
   invocations: Record<FunctionName, InvocationTally>;
   logBytes: number;
+  /** Object writes by resource (`core/nodes`), from the objects-table items of each transaction. */
+  writesByResource: Record<string, number>;
+  /** Messages sent by controller name (`nodelifecycle`, `scheduler`, …). */
+  messagesByController: Record<string, number>;
 }
 
 function empty(): UsageReading {
   const tally = () => ({ count: 0, totalMs: 0 });
-  return { writeUnits: 0, readUnits: 0, sqsMessages: 0, invocations: { api: tally(), dispatch: tally(), controllers: tally(), resync: tally() }, logBytes: 0 };
+  return {
+    writeUnits: 0,
+    readUnits: 0,
+    sqsMessages: 0,
+    invocations: { api: tally(), dispatch: tally(), controllers: tally(), resync: tally() },
+    logBytes: 0,
+    writesByResource: {},
+    messagesByController: {},
+  };
+}
+
+function bump(map: Record<string, number>, key: string): void {
+  map[key] = (map[key] ?? 0) + 1;
 }
 
 let reading: UsageReading | undefined;
@@ -70,6 +86,13 @@ export function meterDynamo(client: DynamoDBClient): void {
       if (reading) {
         if (WRITES.has(context.commandName ?? '')) reading.writeUnits += units;
         else reading.readUnits += units;
+        if (context.commandName === 'TransactWriteItemsCommand') {
+          const items = (input.TransactItems ?? []) as { Put?: { TableName?: string; Item?: { pk?: { S?: string } } } }[];
+          for (const it of items) {
+            const pk = it.Put?.Item?.pk?.S;
+            if (pk && /objects$/.test(it.Put?.TableName ?? '')) bump(reading.writesByResource, pk);
+          }
+        }
       }
       return result;
     },
@@ -82,9 +105,16 @@ export function meterSqs(client: SQSClient): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       if (reading) {
-        const input = args.input as { Entries?: unknown[] };
-        if (context.commandName === 'SendMessageCommand') reading.sqsMessages += 1;
-        if (context.commandName === 'SendMessageBatchCommand') reading.sqsMessages += input.Entries?.length ?? 0;
+        const input = args.input as { Entries?: { MessageBody?: string }[]; MessageBody?: string };
+        const bodies = context.commandName === 'SendMessageCommand' ? [input.MessageBody] : context.commandName === 'SendMessageBatchCommand' ? (input.Entries ?? []).map((e) => e.MessageBody) : [];
+        reading.sqsMessages += bodies.length;
+        for (const body of bodies) {
+          try {
+            bump(reading.messagesByController, String((JSON.parse(body ?? '{}') as { controller?: unknown }).controller ?? '?'));
+          } catch {
+            bump(reading.messagesByController, '?');
+          }
+        }
       }
       return next(args);
     },
