@@ -14,6 +14,7 @@
  */
 import type { Node } from '../shared/api/kinds/node.ts';
 import { PodSchema, type Pod } from '../shared/api/kinds/pod.ts';
+import { seedProbesFromStatus } from './adopted-probes.ts';
 import { isReason, type NodeApi } from './api-client.ts';
 import { readHostFacts, readHostResolvConf } from './node/host-facts.ts';
 import { readInstanceMetadata } from './node/imds.ts';
@@ -24,7 +25,7 @@ import { CLUSTER_POD_CIDR } from './node/pod-cidr.ts';
 import { nodeSelector, orphanPod, PodWorker, type IpPool, type WorkerContext, type WorkerLog } from './pod-worker.ts';
 import { allocateIp, cidrRange, recoverAllocation, releaseIp, type IpAllocation } from './pod/ip-allocator.ts';
 import { LABEL, recoverKnownStates } from './pod/known-state.ts';
-import { instancesOf, PodDesired } from './pod/pod-state.ts';
+import { currentSandbox, instancesOf, PodDesired } from './pod/pod-state.ts';
 import type { ContainerRuntime, RuntimeContainer } from './runtime/container-runtime.ts';
 
 export interface AgentOptions {
@@ -50,6 +51,15 @@ export interface AgentOptions {
   relistMs?: number;
   /** Lease renewal period. Default 10 s. */
   leaseRenewMs?: number;
+  /** The Lease's leaseDurationSeconds (how long the node counts as alive without a renewal). Default 40. */
+  leaseDurationSeconds?: number;
+  /**
+   * How pods are learnt: one long-held watch (default; fastest pod start), or a list every `pollMs` (cheaper on
+   * AWS when idle: a held watch is billed as Lambda duration, a list is one short invocation).
+   */
+  podSync?: 'watch' | 'poll';
+  /** The list period in poll mode. Default 10 s. */
+  pollMs?: number;
   /** Asked of the server per watch; default: the server's choice (5–10 min). */
   watchTimeoutSeconds?: number;
   log?: WorkerLog & { error?(obj: object, msg: string): void };
@@ -64,6 +74,8 @@ export interface NodeAgent {
   readonly workers: ReadonlyMap<string, PodWorker>;
   /** The runtime container of a pod's container (`previous`: the instance before the current one), for logs. */
   resolveContainer(namespace: string, pod: string, container: string, opts: { previous: boolean }): { id: string } | { error: string };
+  /** The runtime container owning a pod's network namespace (port-forward enters it). */
+  sandboxOf(namespace: string, pod: string): { id: string } | { error: string };
   /** Stops watching, heartbeats and workers; containers keep running (the agent may come back and adopt them). */
   stop(): Promise<void>;
 }
@@ -119,7 +131,7 @@ export async function startNodeAgent(options: AgentOptions): Promise<NodeAgent> 
   let node = await registerNode(api, facts, now());
   node = await ensurePodCidr(api, node, options.clusterCidr ?? CLUSTER_POD_CIDR);
   const podCidr = node.spec?.podCIDR ?? '';
-  const heartbeat = new NodeHeartbeat(api, facts, now);
+  const heartbeat = new NodeHeartbeat(api, facts, now, options.leaseDurationSeconds);
   heartbeat.statusPosted(now());
   await heartbeat.renewLease();
   const hostIP = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? host.internalIP;
@@ -161,7 +173,10 @@ export async function startNodeAgent(options: AgentOptions): Promise<NodeAgent> 
     if (!uid || stopped || finished.has(uid)) return;
     const existing = workers.get(uid);
     if (existing) existing.update(pod);
-    else workers.set(uid, new PodWorker(ctx, pod, { known: recovered.get(uid)?.known }));
+    else {
+      const adopted = recovered.get(uid)?.known;
+      workers.set(uid, new PodWorker(ctx, pod, { known: adopted && seedProbesFromStatus(adopted, pod) }));
+    }
     recovered.delete(uid);
   };
   /** A full list: every listed pod gets its worker; workers of pods not listed learn they are gone. */
@@ -248,16 +263,42 @@ export async function startNodeAgent(options: AgentOptions): Promise<NodeAgent> 
     }
   };
 
-  const loops = [watchLoop(), heartbeatLoop(), relistLoop()];
+  /** Poll mode: a full list every period stands in for the watch (a deleted pod is one not listed). */
+  const pollLoop = async (): Promise<void> => {
+    while (!stopped) {
+      await timers.watch.sleep(options.pollMs ?? 10_000);
+      if (stopped) return;
+      try {
+        listed = await api.list<Pod>('core/pods', undefined, { fieldSelector });
+        if (!stopped) syncAll(listed.items);
+      } catch (err) {
+        log.warn({ err }, 'pod list failed');
+      }
+    }
+  };
+
+  const loops = [options.podSync === 'poll' ? pollLoop() : watchLoop(), heartbeatLoop(), relistLoop()];
   log.info({ node: nodeName, podCidr, dnsIP, pods: workers.size }, 'node agent started');
+
+  /** A pod's worker; when a pod was replaced by one of the same name, the live one rather than the one going away. */
+  const workerOf = (namespace: string, pod: string): PodWorker | undefined => {
+    const named = [...workers.values()].filter((w) => w.identity.namespace === namespace && w.identity.name === pod);
+    return named.find((w) => w.knownState().desired !== PodDesired.Removed) ?? named[0];
+  };
 
   return {
     node,
     podCidr,
     dnsIP,
     workers,
+    sandboxOf(namespace, pod) {
+      const worker = workerOf(namespace, pod);
+      const sandbox = worker && currentSandbox(worker.knownState());
+      if (!sandbox || sandbox.state !== 'running') return { error: `pod "${pod}" has no running sandbox on node ${nodeName}` };
+      return { id: sandbox.id };
+    },
     resolveContainer(namespace, pod, container, opts) {
-      const worker = [...workers.values()].find((w) => w.identity.namespace === namespace && w.identity.name === pod);
+      const worker = workerOf(namespace, pod);
       if (!worker) return { error: `pod "${pod}" not found on node ${nodeName}` };
       const known = worker.knownState();
       const role = known.containers.some((c) => c.name === container && c.role === 'app') ? 'app' : 'init';

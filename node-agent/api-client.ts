@@ -60,6 +60,8 @@ export interface HttpApiOptions {
   /** `https://127.0.0.1:6443` */
   server: string;
   token?: string;
+  /** A bearer token per request, for credentials that rotate (aws-iam tokens live 15 minutes); wins over `token`. */
+  tokenSource?: () => Promise<string>;
   /** PEM of the CA that signed the server's certificate. */
   ca?: Buffer | string;
   caFile?: string;
@@ -138,16 +140,17 @@ export function createHttpApi(options: HttpApiOptions): NodeApi & { close(): voi
   const ca = options.ca ?? (options.caFile ? readFileSync(options.caFile) : undefined);
   const tls = { ca, rejectUnauthorized: !options.insecure };
   const agent = secure ? new Agent({ keepAlive: true, maxSockets: 16, ...tls }) : new HttpAgent({ keepAlive: true, maxSockets: 16 });
-  const headers = (extra: Record<string, string | number> = {}): Record<string, string | number> => ({
+  const headers = (token: string | undefined, extra: Record<string, string | number> = {}): Record<string, string | number> => ({
     accept: 'application/json',
     'user-agent': options.userAgent ?? 'zeroplane-node-agent',
-    ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
     ...extra,
   });
 
   /** One request on the keep-alive pool, or on its own socket for a watch (a long response must not hold one). */
-  const send = (method: string, path: string, body?: unknown, own = false, signal?: AbortSignal): Promise<IncomingMessage> =>
-    new Promise((resolve, reject) => {
+  const send = async (method: string, path: string, body?: unknown, own = false, signal?: AbortSignal): Promise<IncomingMessage> => {
+    const token = options.tokenSource ? await options.tokenSource() : options.token;
+    return new Promise((resolve, reject) => {
       options.onRequest?.(method, path);
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const req = (secure ? httpsRequest : httpRequest)(
@@ -157,7 +160,7 @@ export function createHttpApi(options: HttpApiOptions): NodeApi & { close(): voi
           method,
           path: prefix + path,
           ...(own ? (secure ? tls : {}) : { agent }),
-          headers: headers(payload !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+          headers: headers(token, payload !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
           signal,
         },
         resolve,
@@ -165,6 +168,7 @@ export function createHttpApi(options: HttpApiOptions): NodeApi & { close(): voi
       req.on('error', reject);
       req.end(payload);
     });
+  };
 
   const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> => {
     const res = await send(method, path, body);

@@ -61,6 +61,16 @@ function parseCidr(cidr: string, what: string): { address: string; prefix: numbe
   return { address, prefix };
 }
 
+/**
+ * The bridge's MAC: locally administered, derived from the gateway address so it never changes. A Linux bridge
+ * without an explicit address takes the lowest MAC of its ports, so it changes whenever a pod's veth with a lower
+ * one comes or goes; every pod then holds a stale ARP entry for its gateway and loses DNS and egress until that
+ * entry expires (15–45 s). Setting the address pins it (addr_assign_type "set"), as Docker and CNI bridges do.
+ */
+export function bridgeMac(gateway: string): string {
+  return ['02', '5a', ...gateway.split('.').map((o) => Number(o).toString(16).padStart(2, '0'))].join(':');
+}
+
 function requireIp(ip: string): string {
   if (!IPV4.test(ip)) throw new Error(`invalid pod IP ${JSON.stringify(ip)}`);
   return ip;
@@ -148,6 +158,7 @@ export function createPodNetwork(options: PodNetworkOptions): PodNetwork {
       const lines: string[] = [];
       if (!(await bridgeExists())) lines.push(`link add ${bridge} type bridge`);
       if (netns !== undefined) lines.push('link set lo up');
+      lines.push(`link set dev ${bridge} address ${bridgeMac(gw.address)}`);
       lines.push(`address replace ${gw.address}/${gw.prefix} dev ${bridge}`, `link set ${bridge} up`);
       if (serviceCidr && netns !== undefined) {
         lines.push(`route replace ${serviceCidr.address}/${serviceCidr.prefix} dev ${bridge} src ${gw.address}`);

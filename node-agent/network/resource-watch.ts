@@ -80,6 +80,8 @@ export interface HttpAccess {
   /** `https://127.0.0.1:6443` */
   server: string;
   token?: string;
+  /** A bearer token per request (rotating credentials); wins over `token`. */
+  tokenSource?: () => Promise<string>;
   ca?: Buffer;
   /** Seconds a watch stays open before it is renewed. Default 300. */
   watchTimeoutSeconds?: number;
@@ -95,16 +97,17 @@ export function httpResourceWatch(access: HttpAccess): ResourceWatch {
   const secure = base.protocol === 'https:';
   const agent = secure ? new Agent({ keepAlive: true, ca: access.ca }) : undefined;
   const prefix = base.pathname.replace(/\/$/, '');
-  const headers = { accept: 'application/json', ...(access.token ? { authorization: `Bearer ${access.token}` } : {}) };
-
-  const get = (path: string, signal: AbortSignal, ownConnection = false): Promise<IncomingMessage> =>
-    new Promise((res, rej) => {
+  const get = async (path: string, signal: AbortSignal, ownConnection = false): Promise<IncomingMessage> => {
+    const token = access.tokenSource ? await access.tokenSource() : access.token;
+    const headers = { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
+    return new Promise((res, rej) => {
       const opts = { host: base.hostname, port: base.port, path: prefix + path, method: 'GET', headers, signal };
       // A watch holds its response open: it gets a connection of its own rather than a pooled one.
       const req = secure ? httpsRequest({ ...opts, ...(ownConnection ? { ca: access.ca, agent: false } : { agent }) }, res) : httpRequest(opts, res);
       req.on('error', rej);
       req.end();
     });
+  };
 
   const readJson = async (resp: IncomingMessage, path: string): Promise<any> => {
     let text = '';

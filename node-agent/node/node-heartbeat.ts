@@ -24,6 +24,7 @@ export class NodeHeartbeat {
     private readonly api: NodeApi,
     private readonly facts: NodeFacts,
     private readonly now: () => number = Date.now,
+    private readonly leaseDurationSeconds: number = LEASE_DURATION_SECONDS,
   ) {}
 
   /** Called after registration, which just posted the status. */
@@ -55,7 +56,7 @@ export class NodeHeartbeat {
     for (let attempt = 0; attempt < 3; attempt++) {
       if (this.lease) {
         try {
-          this.lease = await this.api.update<Lease>({ ...this.lease, spec: { ...(this.lease.spec ?? {}), holderIdentity: this.facts.name, leaseDurationSeconds: LEASE_DURATION_SECONDS, renewTime } });
+          this.lease = await this.api.update<Lease>({ ...this.lease, spec: { ...(this.lease.spec ?? {}), holderIdentity: this.facts.name, leaseDurationSeconds: this.leaseDurationSeconds, renewTime } });
           return this.lease;
         } catch (err) {
           if (!isReason(err, 'Conflict', 'NotFound')) throw err;
@@ -74,7 +75,7 @@ export class NodeHeartbeat {
             namespace: LEASE_NAMESPACE,
             ...(node?.metadata.uid ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: this.facts.name, uid: node.metadata.uid }] } : {}),
           },
-          spec: { holderIdentity: this.facts.name, leaseDurationSeconds: LEASE_DURATION_SECONDS, renewTime },
+          spec: { holderIdentity: this.facts.name, leaseDurationSeconds: this.leaseDurationSeconds, renewTime },
         });
         return this.lease;
       } catch (err) {

@@ -26,7 +26,8 @@ const started: Up[] = [];
 const dirs: string[] = [];
 
 function up(args: string[], env: NodeJS.ProcessEnv = process.env): Up {
-  const child = spawn(process.execPath, [join(repoRoot, 'bin/zeroplane.mjs'), 'up', ...args], {
+  // --no-agent: a node would put its rules in the host namespace (tests make their own namespaces).
+  const child = spawn(process.execPath, [join(repoRoot, 'bin/zeroplane.mjs'), 'up', '--no-agent', ...args], {
     cwd: repoRoot,
     env: { ...env, DDB_LOCAL_TELEMETRY: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -255,6 +255,19 @@ describe('node agent', () => {
     expect(pod.spec.nodeName).toBe(nodeName);
   });
 
+  it('learns and forgets pods by polling with podSync poll, and writes the asked lease duration', async () => {
+    const nodeName = uniqueName('node-poll');
+    const runtime = new FakeRuntime();
+    await startAgent(runtime, nodeName, { podSync: 'poll', pollMs: 300, leaseDurationSeconds: 90 });
+    const lease = await api.get<Lease>('coordination.k8s.io/leases', 'kube-node-lease', nodeName);
+    expect(lease?.spec?.leaseDurationSeconds).toBe(90);
+    const name = uniqueName('polled');
+    await api.create(podObject(name, nodeName));
+    const pod = await waitForPod(name, (p) => p.status?.phase === 'Running');
+    await api.delete({ apiVersion: 'v1', kind: 'Pod', namespace: 'default', name }, { preconditionUid: pod.metadata.uid });
+    await expect.poll(() => runtime.list({ 'zeroplane.io/pod-uid': pod.metadata.uid! }), { timeout: 10_000 }).toEqual([]);
+  });
+
   it('costs about six API requests per minute when idle', async () => {
     const nodeName = uniqueName('node-idle');
     await startAgent(new FakeRuntime(), nodeName);

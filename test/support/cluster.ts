@@ -107,7 +107,8 @@ interface ServerProcess {
 function spawnServer(dataDir: string, port: number, env: Record<string, string>, args: string[] = []): ServerProcess {
   const child = spawn(
     process.execPath,
-    [join(repoRoot, 'bin/zeroplane.mjs'), 'up', '--ephemeral', '--data-dir', dataDir, '--port', String(port), ...args],
+    // --no-agent unless a test asks for a node in a namespace it made: no test may touch the host's iptables.
+    [join(repoRoot, 'bin/zeroplane.mjs'), 'up', '--ephemeral', '--data-dir', dataDir, '--port', String(port), ...(args.includes('--agent-netns') ? [] : ['--no-agent']), ...args],
     { cwd: repoRoot, env: { ...process.env, DDB_LOCAL_TELEMETRY: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';

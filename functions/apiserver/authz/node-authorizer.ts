@@ -1,10 +1,21 @@
 /**
  * Node restriction (Kubernetes' Node authorizer + NodeRestriction admission, in one place): a node user
- * `system:node:<name>` may read and write only its own Node and Lease, read the pods bound to it (a list or watch
- * must carry the field selector `spec.nodeName=<self>`), write their status and delete them, read the Secrets and
- * ConfigMaps those pods reference (by name: a get, or a list/watch with `metadata.name=<x>`), read Services,
- * Endpoints and EndpointSlices, and emit Events. Anything else gets no opinion here (RBAC decides, and nothing
- * binds system:nodes by default). Stricter than Kubernetes, which lets nodes list every pod.
+ * `system:node:<name>` may read every Node (as the system:node ClusterRole allows: get/list/watch nodes) but write
+ * only its own Node and Lease, read the pods bound to it (a list or watch must carry the field selector
+ * `spec.nodeName=<self>`), write their status and delete them, read the Secrets and ConfigMaps those pods
+ * reference (by name: a get, or a list/watch with `metadata.name=<x>`), read Services, Endpoints and
+ * EndpointSlices, and emit Events. Anything else gets no opinion here (RBAC decides, and nothing binds
+ * system:nodes by default). Stricter than Kubernetes, which lets nodes list every pod.
+ *
+ * Pod CIDR claims: there is no node-IPAM controller; each agent claims a free /24 by *creating* a Lease named
+ * `podcidr-<cidr>` in kube-node-lease (node-agent/node/pod-cidr.ts; create is the store's conditional write, so
+ * one agent wins each CIDR) and then sets its own spec.podCIDR. So node users may read the Leases of
+ * kube-node-lease (heartbeats and claims: nothing secret) and create and delete `podcidr-*` ones. This is kept on
+ * the agent rather than moved into a server-side allocator because it works the same against the Lambda API with
+ * no extra controller on the node-registration path (a new node would otherwise wait on the event pipeline for
+ * its CIDR). What a misbehaving node can do with it is bounded: agents count a CIDR as taken when any Node's
+ * spec.podCIDR names it, whatever the claims say, so deleting another node's claim cannot hand its range out
+ * twice; hoarding claims only exhausts the range (visible as Leases held by that node).
  */
 import { parseFieldSelector } from '../../../shared/labels/field-selector.ts';
 import type { Pod } from '../../../shared/api/kinds/pod.ts';
@@ -30,6 +41,8 @@ export type NodeDecision = Decision | { allowed: false; noOpinion: true; reason:
 const READ = new Set(['get', 'list', 'watch']);
 const OWN_OBJECT_VERBS = new Set(['get', 'update', 'patch', 'delete']);
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
+/** The name prefix of pod CIDR claims (node-agent/node/pod-cidr.ts claimName). */
+export const POD_CIDR_CLAIM_PREFIX = 'podcidr-';
 
 const allow = (reason: string): NodeDecision => ({ allowed: true, reason });
 const noOpinion = (reason = ''): NodeDecision => ({ allowed: false, noOpinion: true, reason });
@@ -101,19 +114,22 @@ export async function authorizeNode(node: string, attrs: ResourceAttributes, req
   const { apiGroup, resource, subresource, verb } = attrs;
   if (apiGroup === '' && resource === 'nodes') {
     if (verb === 'create' && subresource === '') return req.bodyName === node ? allow('own node') : noOpinion(`node '${node}' can only create its own Node`);
-    if ((verb === 'list' || verb === 'watch') && subresource === '') {
-      return selectedValue(req.fieldSelector, 'metadata.name') === node ? allow('own node') : noOpinion(`node '${node}' can only list/watch its own Node`);
-    }
-    if (attrs.name !== node) return noOpinion(`node '${node}' cannot modify or read node '${attrs.name}'`);
+    if (READ.has(verb) && subresource === '') return allow('nodes are readable by every node');
+    if (attrs.name !== node) return noOpinion(`node '${node}' cannot modify node '${attrs.name}'`);
     if (subresource === '' && OWN_OBJECT_VERBS.has(verb)) return allow('own node');
     if (subresource === 'status' && (verb === 'get' || verb === 'update' || verb === 'patch')) return allow('own node status');
     return noOpinion();
   }
   if (apiGroup === 'coordination.k8s.io' && resource === 'leases') {
     if (attrs.namespace !== NODE_LEASE_NAMESPACE) return noOpinion(`can only access leases in the ${NODE_LEASE_NAMESPACE} namespace`);
-    if (verb === 'create') return req.bodyName === node ? allow('own lease') : noOpinion(`node '${node}' can only create its own Lease`);
-    if (verb === 'list' || verb === 'watch') return selectedValue(req.fieldSelector, 'metadata.name') === node ? allow('own lease') : noOpinion();
-    return attrs.name === node && OWN_OBJECT_VERBS.has(verb) && subresource === '' ? allow('own lease') : noOpinion(`node '${node}' can only access its own Lease`);
+    if (subresource !== '') return noOpinion();
+    if (READ.has(verb)) return allow('node leases and pod CIDR claims are readable by every node');
+    if (verb === 'create') {
+      if (req.bodyName === node) return allow('own lease');
+      return req.bodyName?.startsWith(POD_CIDR_CLAIM_PREFIX) ? allow('pod CIDR claim') : noOpinion(`node '${node}' can only create its own Lease`);
+    }
+    if (verb === 'delete' && attrs.name.startsWith(POD_CIDR_CLAIM_PREFIX)) return allow('pod CIDR claim');
+    return attrs.name === node && OWN_OBJECT_VERBS.has(verb) ? allow('own lease') : noOpinion(`node '${node}' can only access its own Lease`);
   }
   if (apiGroup === '' && resource === 'pods') return authorizeOwnPod(node, attrs, req, graph);
   if (apiGroup === '' && (resource === 'secrets' || resource === 'configmaps')) return authorizeReferenced(node, attrs, req, graph, resource);

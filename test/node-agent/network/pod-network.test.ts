@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPodNetwork, vethName, type PodNetwork } from '../../../node-agent/network/pod-network.ts';
+import { bridgeMac, createPodNetwork, vethName, type PodNetwork } from '../../../node-agent/network/pod-network.ts';
 import { createNetns, deleteNetns, sh } from '../support/throwaway.ts';
 
 /** A process alone in a fresh network namespace: what a sandbox container is, without Docker. */
@@ -99,6 +99,19 @@ describe('PodNetwork in a throwaway network namespace', () => {
     await network.attach(replacement.pid, '10.244.2.12', 'uid-two');
     expect(await inPod(replacement.pid, 'ip', '-o', '-4', 'addr', 'show', 'dev', 'eth0')).toContain('inet 10.244.2.12/24');
     await sh(['ip', 'netns', 'exec', netns, 'busybox', 'ping', '-c', '1', '-W', '2', '10.244.2.12']);
+  });
+
+  it('keeps the bridge MAC pinned while pod ports come and go (pods keep a valid ARP entry for their gateway)', async () => {
+    const macOf = async () => /link\/ether (\S+)/.exec(await ipn('-o', 'link', 'show', 'dev', 'zpbr0'))?.[1];
+    expect(await macOf()).toBe(bridgeMac('10.244.2.1'));
+    // A port with a lower MAC than the bridge's would become the bridge's address if it were not pinned.
+    const pod = isolatedProcess();
+    pods.push(pod);
+    await network.attach(pod.pid, '10.244.2.14', 'uid-low-mac');
+    await ipn('link', 'set', 'dev', vethName('uid-low-mac'), 'address', '02:00:00:00:00:01');
+    expect(await macOf()).toBe(bridgeMac('10.244.2.1'));
+    await network.detach('uid-low-mac');
+    expect(await macOf()).toBe(bridgeMac('10.244.2.1'));
   });
 
   it('refuses a pod IP that is not an IPv4 address before running anything', async () => {
