@@ -6,6 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { imdsUrlFrom } from './node/imds.ts';
 import type { NodeLog, RunningNode, StartNodeOptions } from './start-node.ts';
@@ -164,4 +166,14 @@ export function addAgentCommand(program: Command): Command {
         process.exit(1);
       }
     });
+}
+
+/**
+ * The worker nodes' systemd unit runs the bundled agent directly (`node /opt/zeroplane/agent/index.mjs`, options
+ * from /etc/zeroplane/agent.env): then this module is the entry point and runs `zeroplane agent` itself.
+ */
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const program = new Command('zeroplane');
+  addAgentCommand(program);
+  await program.parseAsync(['agent', ...process.argv.slice(2)], { from: 'user' });
 }

@@ -62,4 +62,12 @@ describe('bundleAll', () => {
     const file = join(nodeAgentAssetDir(distDir), 'index.mjs');
     expect(existsSync(file)).toBe(result.nodeAgent);
   });
+
+  it('gives the nodes an agent bundle that runs by itself, as their systemd unit starts it', () => {
+    const file = join(nodeAgentAssetDir(distDir), 'index.mjs');
+    const usage = execFileSync(process.execPath, [file, '--help'], { encoding: 'utf8', cwd: distDir });
+    expect(usage).toMatch(/^Usage: zeroplane agent \[options\]/);
+    expect(usage).toContain('ZEROPLANE_API_URL');
+    expect(usage).toContain('ZEROPLANE_POD_SYNC');
+  });
 });

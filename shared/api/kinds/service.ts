@@ -11,6 +11,7 @@ import {
   isDNS1123Subdomain,
   isValidIP,
   isValidPortName,
+  isDNS1123Label,
   isValidPortNum,
   nameValidators,
   validateLabels,
@@ -105,7 +106,9 @@ function validateService(obj: Json, old?: Json): FieldError[] {
     const path = `spec.ports[${i}]`;
     if (ports.length > 1 && !p.name) errs.push(fieldErrors.required(`${path}.name`));
     if (p.name) {
-      for (const m of isValidPortName(p.name)) errs.push(fieldErrors.invalid(`${path}.name`, p.name, m));
+      // Service port names are DNS-1123 labels (apiserver's validateServicePort), not IANA service names as
+      // container ports are: `kubectl create service clusterip web --tcp 80:8080` names its port "80-8080".
+      for (const m of isDNS1123Label(p.name)) errs.push(fieldErrors.invalid(`${path}.name`, p.name, m));
       if (names.has(p.name)) errs.push(fieldErrors.duplicate(`${path}.name`, p.name));
       names.add(p.name);
     }
