@@ -79,22 +79,28 @@ describe('kubectl top', () => {
 });
 
 describe('kubectl autoscale', () => {
-  it('scales a Deployment up when its pods use more CPU than the target, and shows it in get hpa', async () => {
+  it('scales a Deployment up step by step while its pods use more CPU than the target, up to its maximum', async () => {
     await k('create', 'namespace', 'hpa');
-    // 180m of a 200m request is 90% against a 50% target: ceil(2 × 90/50) = 4 replicas.
     await kIn(deployment('hpa', 'web', 2, '180m'), 'apply', '-f', '-');
     await k('rollout', 'status', '-n', 'hpa', 'deployment/web', '--timeout=60s');
+    // Every replica keeps using 180m of its 200m request: 90% against a 50% target. The first sync asks for
+    // ceil(2 × 90/50) = 4, the next (the new pods run just as hot) for ceil(4 × 90/50) = 8, held at the maximum 6.
+    const seen = new Set<string>();
     await k('autoscale', '-n', 'hpa', 'deployment/web', '--cpu=50%', '--min=1', '--max=6');
     await vi.waitFor(async () => {
-      expect(await out('get', 'deployment', '-n', 'hpa', 'web', '-o', 'jsonpath={.spec.replicas}')).toBe('4');
-    }, { timeout: 60_000, interval: 1000 });
+      const replicas = await out('get', 'deployment', '-n', 'hpa', 'web', '-o', 'jsonpath={.spec.replicas}');
+      seen.add(replicas);
+      expect(replicas).toBe('6');
+    }, { timeout: 90_000, interval: 250 });
+    expect([...seen].every((r) => ['2', '4', '6'].includes(r)), `replica counts seen: ${[...seen].join(', ')}`).toBe(true);
     await vi.waitFor(async () => {
       const row = await out('get', 'hpa', '-n', 'hpa', 'web', '--no-headers');
-      expect(row).toMatch(/^web\s+Deployment\/web\s+cpu: 90%\/50%\s+1\s+6\s+\d/);
-    }, { timeout: 30_000, interval: 1000 });
-    const conditions = await out('get', 'hpa', '-n', 'hpa', 'web', '-o', 'jsonpath={range .status.conditions[*]}{.type}={.status} {end}');
-    expect(conditions).toContain('AbleToScale=True');
-    expect(conditions).toContain('ScalingActive=True');
+      expect(row).toMatch(/^web\s+Deployment\/web\s+cpu: 90%\/50%\s+1\s+6\s+6\s/);
+      const conditions = await out('get', 'hpa', '-n', 'hpa', 'web', '-o', 'jsonpath={range .status.conditions[*]}{.type}={.status}/{.reason} {end}');
+      expect(conditions).toContain('AbleToScale=True');
+      expect(conditions).toContain('ScalingActive=True/ValidMetricFound');
+      expect(conditions).toContain('ScalingLimited=True/TooManyReplicas');
+    }, { timeout: 60_000, interval: 1000 });
     await k('rollout', 'status', '-n', 'hpa', 'deployment/web', '--timeout=60s');
   });
 });
